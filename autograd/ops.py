@@ -1,0 +1,155 @@
+"""Every op the engine knows: its forward value and its local derivative, side by side.
+
+An op is two plain functions registered together in the table ``OPS``:
+
+- ``forward(*xs) -> float`` computes the output from the inputs' numbers and raises a clear
+  Python error where the math is undefined (log of 0, division by zero, ...);
+- ``derivative(g, out, *xs) -> tuple`` is the vector-Jacobian product: given ``g = dL/d(out)`` it
+  returns ``dL/dx_i`` for each input. It is written with ``+ - * / **`` only, so the very same
+  function works on floats (plain backprop) and on Values (``create_graph=True``, which records
+  the derivative as a graph that can be differentiated again).
+"""
+
+from __future__ import annotations
+
+import math
+import operator
+from typing import Callable, NamedTuple
+
+
+class Op(NamedTuple):
+    name: str
+    forward: Callable[..., float]
+    derivative: Callable[..., tuple]
+
+
+OPS: dict[str, Op] = {}
+
+
+def op(name: str, derivative: Callable[..., tuple]):
+    """Register the decorated forward function, with its derivative, as the op ``name``."""
+
+    def register(forward: Callable[..., float]) -> Callable[..., float]:
+        OPS[name] = Op(name, forward, derivative)
+        return forward
+
+    return register
+
+
+def positive(x) -> bool:
+    """Whether x > 0, for a float or a Value (a Value converts to its number)."""
+    return float(x) > 0.0
+
+
+def natural_log(x):
+    """log(x) for a float or a Value, so derivative rules may use it on either."""
+    return math.log(x) if isinstance(x, (int, float)) else x.log()
+
+
+@op("+", lambda g, out, x, y: (g, g))
+def add(x: float, y: float) -> float:
+    """x + y.   d/dx = 1, d/dy = 1."""
+    return x + y
+
+
+@op("-", lambda g, out, x, y: (g, -g))
+def sub(x: float, y: float) -> float:
+    """x - y.   d/dx = 1, d/dy = -1."""
+    return x - y
+
+
+@op("*", lambda g, out, x, y: (g * y, g * x))
+def mul(x: float, y: float) -> float:
+    """x * y.   d/dx = y, d/dy = x."""
+    return x * y
+
+
+@op("/", lambda g, out, x, y: (g / y, -g * out / y))
+def div(x: float, y: float) -> float:
+    """x / y.   d/dx = 1/y, d/dy = -x/y**2 = -out/y."""
+    if y == 0.0:
+        raise ZeroDivisionError(f"division by zero: {x!r} / {y!r}")
+    return x / y
+
+
+@op("neg", lambda g, out, x: (-g,))
+def neg(x: float) -> float:
+    """-x.   d/dx = -1."""
+    return -x
+
+
+def _pow_derivative(g, out, x, y):
+    # d/dy = x**y * log(x) exists only for x > 0; at x <= 0 it is taken as 0 (as x**y is not
+    # a real function of y around there).
+    dy = g * out * natural_log(x) if positive(x) else g * 0.0
+    return g * y * x ** (y - 1.0), dy
+
+
+@op("**", _pow_derivative)
+def power(x: float, y: float) -> float:
+    """x ** y.   d/dx = y * x**(y-1), d/dy = x**y * log(x) (0 where x <= 0)."""
+    if x < 0.0 and not y.is_integer():
+        raise ValueError(f"negative base with a non-integer exponent: {x!r} ** {y!r}")
+    if x == 0.0 and y < 0.0:
+        raise ZeroDivisionError(f"zero to a negative power: {x!r} ** {y!r}")
+    try:
+        return x**y
+    except OverflowError:
+        raise OverflowError(f"result too large: {x!r} ** {y!r}") from None
+
+
+@op("exp", lambda g, out, x: (g * out,))
+def exp(x: float) -> float:
+    """e ** x.   d/dx = e ** x = out."""
+    try:
+        return math.exp(x)
+    except OverflowError:
+        raise OverflowError(f"result too large: exp({x!r})") from None
+
+
+@op("log", lambda g, out, x: (g / x,))
+def log(x: float) -> float:
+    """Natural logarithm, for x > 0.   d/dx = 1/x."""
+    if x <= 0.0:
+        raise ValueError(f"log of a number <= 0: log({x!r})")
+    return math.log(x)
+
+
+@op("tanh", lambda g, out, x: (g * (1.0 - out * out),))
+def tanh(x: float) -> float:
+    """tanh(x) = (e**x - e**-x) / (e**x + e**-x).   d/dx = 1 - tanh(x)**2 = 1 - out**2."""
+    return math.tanh(x)
+
+
+@op("sigmoid", lambda g, out, x: (g * out * (1.0 - out),))
+def sigmoid(x: float) -> float:
+    """1 / (1 + e**-x), computed without overflow.   d/dx = out * (1 - out)."""
+    if x >= 0.0:
+        return 1.0 / (1.0 + math.exp(-x))
+    e = math.exp(x)  # x < 0, so e**x cannot overflow
+    return e / (1.0 + e)
+
+
+@op("relu", lambda g, out, x: (g if positive(x) else g * 0.0,))
+def relu(x: float) -> float:
+    """max(0, x).   d/dx = 1 for x > 0, else 0 (0 at exactly x = 0)."""
+    return x if x > 0.0 else 0.0
+
+
+def _dot_derivative(g, out, *args):
+    n = len(args) // 2
+    weights, inputs = args[:n], args[n : 2 * n]
+    bias = (g,) if len(args) % 2 else ()
+    return (*[g * x for x in inputs], *[g * w for w in weights], *bias)
+
+
+@op("dot", _dot_derivative)
+def dot(*args: float) -> float:
+    """w0*x0 + ... + w(n-1)*x(n-1) (+ b): one node for a neuron's weighted sum.
+
+    Inputs are (w0..w(n-1), x0..x(n-1)) and optionally a bias b last.
+    d/dw_i = x_i, d/dx_i = w_i, d/db = 1.
+    """
+    n = len(args) // 2
+    bias = args[-1] if len(args) % 2 else 0.0
+    return sum(map(operator.mul, args[:n], args[n : 2 * n]), bias)

@@ -1,0 +1,186 @@
+"""The Value: one number in a computation graph, and the switch that stops graphs being recorded."""
+
+from __future__ import annotations
+
+import numbers
+from typing import Iterable, Union
+
+from .ops import OPS, Op
+
+Number = Union[int, float]
+
+_recording = True  # False inside `no_grad`: ops then make leaves and keep no graph
+
+
+class _GradMode:
+    """Context manager that sets whether ops record graphs, restoring the old setting on exit.
+
+    Nestable; one object may be re-entered and reused, exceptions included.
+    """
+
+    recording: bool
+
+    __slots__ = ("_saved",)
+
+    def __init__(self) -> None:
+        self._saved: list[bool] = []
+
+    def __enter__(self):
+        global _recording
+        self._saved.append(_recording)
+        _recording = self.recording
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        global _recording
+        _recording = self._saved.pop()
+
+
+class no_grad(_GradMode):
+    """Context manager: Values made inside record no parents, so no graph is kept.
+
+    Forward values are unchanged. Nestable; one object may be re-entered and reused, and the
+    previous state comes back on exit, exceptions included.
+    """
+
+    __slots__ = ()
+    recording = False
+
+
+class enable_grad(_GradMode):
+    """Context manager: record graphs again, even inside `no_grad`."""
+
+    __slots__ = ()
+    recording = True
+
+
+class Value:
+    """A real number that remembers the op and the inputs (parents) it was computed from.
+
+    ``.data`` is the number, ``.grad`` collects d(output)/d(this) from ``backward()``, ``.op`` is the
+    op's name ("" for a leaf) and ``.parents`` its inputs in order.
+    """
+
+    __slots__ = ("data", "grad", "label", "op", "parents")
+
+    def __init__(self, data: Number, label: str = "") -> None:
+        if type(data) is not float:
+            if isinstance(data, Value) or not isinstance(data, numbers.Real):
+                raise TypeError(f"Value() needs a real number, got {type(data).__name__}: {data!r}")
+            data = float(data)
+        if type(label) is not str:
+            raise TypeError(f"Value label must be a str, got {type(label).__name__}")
+        self.data = data
+        self.grad = 0.0
+        self.label = label
+        self.op = ""
+        self.parents: tuple[Value, ...] = ()
+
+    def __repr__(self) -> str:
+        label = f", label={self.label!r}" if self.label else ""
+        return f"Value(data={self.data!r}, grad={self.grad!r}{label})"
+
+    def __float__(self) -> float:
+        return self.data
+
+    # Operators: a Value or a real number on either side.
+    def __add__(self, other):
+        return apply(ADD, self, other)
+
+    def __radd__(self, other):
+        return apply(ADD, other, self)
+
+    def __sub__(self, other):
+        return apply(SUB, self, other)
+
+    def __rsub__(self, other):
+        return apply(SUB, other, self)
+
+    def __mul__(self, other):
+        return apply(MUL, self, other)
+
+    def __rmul__(self, other):
+        return apply(MUL, other, self)
+
+    def __truediv__(self, other):
+        return apply(DIV, self, other)
+
+    def __rtruediv__(self, other):
+        return apply(DIV, other, self)
+
+    def __pow__(self, other):
+        return apply(POW, self, other)
+
+    def __rpow__(self, other):
+        return apply(POW, other, self)
+
+    def __neg__(self) -> Value:
+        return apply(NEG, self)
+
+    def exp(self) -> Value:
+        """e ** self."""
+        return apply(EXP, self)
+
+    def log(self) -> Value:
+        """Natural logarithm; ValueError for self <= 0."""
+        return apply(LOG, self)
+
+    def tanh(self) -> Value:
+        """Hyperbolic tangent."""
+        return apply(TANH, self)
+
+    def sigmoid(self) -> Value:
+        """Logistic function 1 / (1 + e**-self)."""
+        return apply(SIGMOID, self)
+
+    def relu(self) -> Value:
+        """max(0, self)."""
+        return apply(RELU, self)
+
+    def backward(self) -> None:
+        """Add d(self)/d(node) to ``node.grad`` for every node of this graph (self gets +1.0)."""
+        from .backward import backward
+
+        backward(self)
+
+
+def as_value(x: object) -> Value | None:
+    """x itself if it is a Value, a new leaf if it is a real number, else None."""
+    if isinstance(x, Value):
+        return x
+    if isinstance(x, numbers.Real):
+        return Value(x)
+    return None
+
+
+def apply(op: Op, *operands: object):
+    """Run ``op`` on Values or numbers; the result records its inputs unless in `no_grad`.
+
+    Returns NotImplemented when an operand is neither a Value nor a real number, so that Python
+    raises its usual TypeError for the operator.
+    """
+    inputs = tuple(map(as_value, operands))
+    if None in inputs:
+        return NotImplemented
+    out = Value(op.forward(*[x.data for x in inputs]))
+    if _recording:
+        out.op = op.name
+        out.parents = inputs
+    return out
+
+
+def dot(weights: Iterable[Value | Number], inputs: Iterable[Value | Number], bias: Value | Number | None = None) -> Value:
+    """w0*x0 + w1*x1 + ... (+ bias) as a single graph node (op "dot")."""
+    weights, inputs = list(weights), list(inputs)
+    if len(weights) != len(inputs):
+        raise ValueError(f"dot needs as many weights as inputs, got {len(weights)} and {len(inputs)}")
+    operands = weights + inputs if bias is None else weights + inputs + [bias]
+    out = apply(DOT, *operands)
+    if out is NotImplemented:
+        bad = next(x for x in operands if as_value(x) is None)
+        raise TypeError(f"dot takes Values or real numbers, got {type(bad).__name__}")
+    return out
+
+
+ADD, SUB, MUL, DIV, POW, NEG = (OPS[name] for name in ("+", "-", "*", "/", "**", "neg"))
+EXP, LOG, TANH, SIGMOID, RELU, DOT = (OPS[name] for name in ("exp", "log", "tanh", "sigmoid", "relu", "dot"))

@@ -1,0 +1,1 @@
+"""nn: a tiny neural-net library on top of autograd."""
