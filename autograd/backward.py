@@ -13,27 +13,37 @@ from .ops import OPS
 from .value import Value, enable_grad
 
 
+_PARENTS_DONE = object()  # stack marker: the node below it has all its parents in the order
+
+
 def topological_order(root: Value) -> list[Value]:
-    """Every node of root's graph, each after all of its parents (root last); deterministic."""
+    """Every node of root's graph, each after all of its parents (root last); deterministic.
+
+    An iterative depth-first search: a node is appended once all of its parents are.
+    """
     order: list[Value] = []
-    visited = {root}
-    stack = [(root, False)]
+    visited: set[Value] = set()
+    stack: list = [root]
     while stack:
-        node, parents_done = stack.pop()
-        if parents_done:
-            order.append(node)
-            continue
-        stack.append((node, True))
-        for parent in reversed(node.parents):
-            if parent not in visited:
-                visited.add(parent)
-                stack.append((parent, False))
+        node = stack.pop()
+        if node is _PARENTS_DONE:
+            order.append(stack.pop())
+        elif node not in visited:
+            visited.add(node)
+            stack.append(node)
+            stack.append(_PARENTS_DONE)
+            for parent in node.parents:
+                if parent not in visited:
+                    stack.append(parent)
     return order
 
 
-def _gradients(root: Value, seed, as_values: bool) -> dict[Value, object]:
-    """d(root)/d(node) for every node of root's graph, starting from d(root)/d(root) = seed."""
-    grads: dict[Value, object] = {root: seed}
+def _gradients(root: Value, seed, as_values: bool) -> dict:
+    """d(root)/d(node) for every node of root's graph, starting from d(root)/d(root) = seed.
+
+    Nodes are visited root first, so a node's gradient is complete before it is passed on.
+    """
+    grads = {root: seed}
     for node in reversed(topological_order(root)):
         parents = node.parents
         if not parents:
@@ -42,11 +52,13 @@ def _gradients(root: Value, seed, as_values: bool) -> dict[Value, object]:
         derivative = OPS[node.op].derivative
         if as_values:
             partials = derivative(g, node, *parents)
+        elif len(parents) == 2:  # the common case, spelled out to save building a list per node
+            partials = derivative(g, node.data, parents[0].data, parents[1].data)
         else:
             partials = derivative(g, node.data, *[p.data for p in parents])
         for parent, partial in zip(parents, partials):
             if parent in grads:
-                grads[parent] = grads[parent] + partial
+                grads[parent] += partial
             else:
                 grads[parent] = partial
     return grads

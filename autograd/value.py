@@ -65,7 +65,7 @@ class Value:
 
     def __init__(self, data: Number, label: str = "") -> None:
         if type(data) is not float:
-            if isinstance(data, Value) or not isinstance(data, numbers.Real):
+            if not isinstance(data, numbers.Real):
                 raise TypeError(f"Value() needs a real number, got {type(data).__name__}: {data!r}")
             data = float(data)
         if type(label) is not str:
@@ -145,10 +145,10 @@ class Value:
 
 
 def as_value(x: object) -> Value | None:
-    """x itself if it is a Value, a new leaf if it is a real number, else None."""
+    """x itself if it is a Value, a new constant leaf if it is a real number, else None."""
     if isinstance(x, Value):
         return x
-    if isinstance(x, numbers.Real):
+    if isinstance(x, (float, int)) or isinstance(x, numbers.Real):  # the first test is the fast one
         return Value(x)
     return None
 
@@ -159,13 +159,27 @@ def apply(op: Op, *operands: object):
     Returns NotImplemented when an operand is neither a Value nor a real number, so that Python
     raises its usual TypeError for the operator.
     """
-    inputs = tuple(map(as_value, operands))
-    if None in inputs:
-        return NotImplemented
-    out = Value(op.forward(*[x.data for x in inputs]))
+    inputs = operands
+    for x in operands:
+        if type(x) is not Value:
+            inputs = tuple(map(as_value, operands))
+            if any(x is None for x in inputs):
+                return NotImplemented
+            break
+    if len(inputs) == 2:  # the common case, spelled out to save building a list per op
+        data = op.forward(inputs[0].data, inputs[1].data)
+    else:
+        data = op.forward(*[x.data for x in inputs])
+    out = Value.__new__(Value)  # skips __init__'s checks: forward always returns a float
+    out.data = data
+    out.grad = 0.0
+    out.label = ""
     if _recording:
         out.op = op.name
         out.parents = inputs
+    else:
+        out.op = ""
+        out.parents = ()
     return out
 
 

