@@ -33,7 +33,7 @@ class Module:
 
     def parameters(self) -> list[Value]:
         """Every parameter, in the order of `named_parameters`."""
-        return [p for _, p in self.named_parameters()]
+        raise NotImplementedError
 
     def zero_grad(self) -> None:
         """Set every parameter's grad back to 0.0."""
@@ -153,9 +153,12 @@ class Neuron(Module):
         act = ACTIVATIONS[self.activation]
         return act(out) if act else out
 
+    def parameters(self) -> list[Value]:
+        return self.w + [self.b] if self.b is not None else list(self.w)
+
     def named_parameters(self) -> list[tuple[str, Value]]:
-        named = [(f"w.{i}", w) for i, w in enumerate(self.w)]
-        return named + [("b", self.b)] if self.b is not None else named
+        names = [f"w.{i}" for i in range(self.nin)] + ["b"]
+        return list(zip(names, self.parameters()))
 
     def __repr__(self) -> str:
         return f"Neuron({self.nin} -> 1 {self.activation}, bias={self.b is not None})"
@@ -174,6 +177,9 @@ class Layer(Module):
     def __call__(self, x: Sequence[Value | Number]) -> list[Value]:
         x = as_inputs(x, self.neurons[0].nin)  # numbers become Values once, shared by every neuron
         return [neuron.forward(x) for neuron in self.neurons]
+
+    def parameters(self) -> list[Value]:
+        return [p for neuron in self.neurons for p in neuron.parameters()]
 
     def named_parameters(self) -> list[tuple[str, Value]]:
         return _prefixed("neurons", self.neurons)
@@ -205,6 +211,9 @@ class MLP(Module):
         for layer in self.layers:
             x = layer(x)
         return x[0] if len(x) == 1 else x
+
+    def parameters(self) -> list[Value]:
+        return [p for layer in self.layers for p in layer.parameters()]
 
     def named_parameters(self) -> list[tuple[str, Value]]:
         return _prefixed("layers", self.layers)
