@@ -153,5 +153,5 @@ def dot(*args: float) -> float:
     d/dw_i = x_i, d/dx_i = w_i, d/db = 1.
     """
     n = len(args) // 2
-    bias = args[-1] if len(args) % 2 else 0.0
-    return sum(map(operator.mul, args[:n], args[n : 2 * n]), bias)
+    total = sum(map(operator.mul, args[:n], args[n : 2 * n]), 0.0)
+    return total + args[-1] if len(args) % 2 else total
