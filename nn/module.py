@@ -6,11 +6,11 @@ import json
 import numbers
 import os
 import random
-import tempfile
 from pathlib import Path
 from typing import Mapping, Sequence, Union
 
 from autograd import Value, dot
+from autograd.files import write_atomically
 
 from ._checks import is_finite_real
 
@@ -91,25 +91,6 @@ def _check_finite(name: str, number: object) -> None:
     """ValueError naming ``name`` unless ``number`` is a finite real number (bools are not)."""
     if not is_finite_real(number):
         raise ValueError(f"value for {name!r} is not a finite real number: {number!r}"[:300])
-
-
-def write_atomically(path: Path, text: str) -> Path:
-    """Write ``text`` to ``path`` through a temporary file in the same folder, then rename it into
-    place, so ``path`` is never half-written. FileNotFoundError if the folder does not exist."""
-    folder = path.parent
-    if not folder.is_dir():
-        raise FileNotFoundError(f"folder does not exist: {folder}")
-    fd, temp = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(temp, path)
-    except BaseException:
-        os.unlink(temp)
-        raise
-    return path
 
 
 def _check_size(name: str, n: object) -> int:

@@ -1,0 +1,42 @@
+"""Writing files whole or not at all."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+
+def existing_folder(path: str | os.PathLike[str]) -> Path:
+    """The folder ``path`` would be written in; FileNotFoundError naming it if it does not exist."""
+    folder = Path(path).parent
+    if not folder.is_dir():
+        raise FileNotFoundError(f"folder does not exist: {str(folder)!r} (for {str(path)!r})")
+    return folder
+
+
+def write_atomically(path: str | os.PathLike[str], content: str | bytes) -> Path:
+    """Write ``content`` to ``path`` through a temporary file in the same folder, then rename it
+    over ``path``: an interrupted or failing write never leaves ``path`` half-written, and nothing
+    else behind. FileNotFoundError, before any writing, if the folder does not exist."""
+    path = Path(path)
+    folder = existing_folder(path)
+    data = content.encode("utf-8") if isinstance(content, str) else content
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
+    while True:
+        temp = folder / f".{path.name}.{secrets.token_hex(4)}.tmp"
+        try:
+            fd = os.open(temp, flags, 0o666)  # like open(): the umask decides the file's mode
+            break
+        except FileExistsError:
+            continue
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(temp, path)
+    except BaseException:
+        temp.unlink(missing_ok=True)
+        raise
+    return path

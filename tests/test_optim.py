@@ -1,0 +1,231 @@
+"""Optimizers: SGD (with and without momentum) and Adam follow PyTorch's update rules (no weight
+decay), checked against the same updates computed by hand with plain floats."""
+
+import math
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from autograd import Value
+from nn import MLP, SGD, Adam, mse_loss
+
+# A gradient that changes sign and size from step to step, for two parameters.
+GRADIENTS = [[0.5, -2.0], [-1.5, 0.25], [3.0, 1.0], [0.0, -0.75], [-0.2, 4.0]]
+START = [1.0, -0.5]
+
+gradient_runs = st.lists(
+    st.lists(st.floats(-100, 100), min_size=2, max_size=2), min_size=1, max_size=8
+)
+
+
+def run(optimizer_class, gradients, **options):
+    """Step an optimizer over two parameters, setting their grads by hand before each step."""
+    params = [Value(x) for x in START]
+    optimizer = optimizer_class(params, **options)
+    for step_grads in gradients:
+        for p, g in zip(params, step_grads):
+            p.grad = g
+        optimizer.step()
+    return [p.data for p in params]
+
+
+def sgd_by_hand(gradients, lr, momentum=0.0):
+    """b_1 = g_1, b_t = mu * b_(t-1) + g_t;  p -= lr * b_t."""
+    params, buffers = list(START), None
+    for g in gradients:
+        buffers = list(g) if buffers is None else [momentum * b + gi for b, gi in zip(buffers, g)]
+        params = [p - lr * b for p, b in zip(params, buffers)]
+    return params
+
+
+def adam_by_hand(gradients, lr, betas, eps):
+    """m = b1 m + (1-b1) g;  v = b2 v + (1-b2) g^2;  p -= lr * mhat / (sqrt(vhat) + eps)."""
+    b1, b2 = betas
+    params, m, v = list(START), [0.0, 0.0], [0.0, 0.0]
+    for t, g in enumerate(gradients, start=1):
+        for i in range(len(params)):
+            m[i] = b1 * m[i] + (1 - b1) * g[i]
+            v[i] = b2 * v[i] + (1 - b2) * g[i] ** 2
+            mhat = m[i] / (1 - b1**t)
+            vhat = v[i] / (1 - b2**t)
+            params[i] -= lr * mhat / (math.sqrt(vhat) + eps)
+    return params
+
+
+# --- SGD ----------------------------------------------------------------------------------------
+
+
+def test_sgd_step_is_minus_lr_times_grad():
+    p = Value(1.0)
+    p.grad = 0.5
+    SGD([p], lr=0.1).step()
+    assert p.data == pytest.approx(1.0 - 0.1 * 0.5, rel=1e-12)
+
+
+@pytest.mark.parametrize("lr", [0.1, 0.01])
+def test_sgd_without_momentum_matches_hand_updates(lr):
+    assert run(SGD, GRADIENTS, lr=lr) == pytest.approx(sgd_by_hand(GRADIENTS, lr), rel=1e-12)
+
+
+@pytest.mark.parametrize("momentum", [0.5, 0.9, 1.5])
+def test_sgd_with_momentum_matches_hand_updates(momentum):
+    expected = sgd_by_hand(GRADIENTS, lr=0.1, momentum=momentum)
+    assert run(SGD, GRADIENTS, lr=0.1, momentum=momentum) == pytest.approx(expected, rel=1e-12)
+
+
+def test_sgd_momentum_first_step_uses_the_plain_gradient():
+    # b_1 = g_1 (no (1 - mu) damping, no zero start): the first step equals momentum-free SGD.
+    first = GRADIENTS[:1]
+    assert run(SGD, first, lr=0.1, momentum=0.9) == run(SGD, first, lr=0.1)
+
+
+@given(gradients=gradient_runs, momentum=st.floats(0, 0.99))
+def test_sgd_matches_hand_updates_for_any_gradients(gradients, momentum):
+    expected = sgd_by_hand(gradients, lr=0.05, momentum=momentum)
+    assert run(SGD, gradients, lr=0.05, momentum=momentum) == pytest.approx(expected, rel=1e-12, abs=1e-12)
+
+
+def test_sgd_with_zero_grad_leaves_parameters_alone():
+    p = Value(2.0)
+    SGD([p], lr=0.1).step()
+    assert p.data == 2.0
+
+
+# --- Adam ---------------------------------------------------------------------------------------
+
+
+def test_adam_first_step_moves_each_parameter_by_about_lr_against_its_gradient():
+    # After one step mhat = g and vhat = g**2, so the step is lr * g / (|g| + eps).
+    params = [Value(x) for x in START]
+    for p, g in zip(params, GRADIENTS[0]):
+        p.grad = g
+    Adam(params, lr=0.01).step()
+    expected = [x - 0.01 * g / (abs(g) + 1e-8) for x, g in zip(START, GRADIENTS[0])]
+    assert [p.data for p in params] == pytest.approx(expected, rel=1e-12)
+
+
+def test_adam_defaults_match_hand_updates():
+    expected = adam_by_hand(GRADIENTS, lr=1e-3, betas=(0.9, 0.999), eps=1e-8)
+    assert run(Adam, GRADIENTS) == pytest.approx(expected, rel=1e-12)
+
+
+@pytest.mark.parametrize(
+    "lr, betas, eps",
+    [(0.1, (0.9, 0.999), 1e-8), (0.05, (0.5, 0.9), 1e-3), (0.2, (0.0, 0.0), 1e-8)],
+)
+def test_adam_matches_hand_updates(lr, betas, eps):
+    expected = adam_by_hand(GRADIENTS, lr=lr, betas=betas, eps=eps)
+    assert run(Adam, GRADIENTS, lr=lr, betas=betas, eps=eps) == pytest.approx(expected, rel=1e-12)
+
+
+@given(gradients=gradient_runs, b1=st.floats(0, 0.99), b2=st.floats(0, 0.999))
+def test_adam_matches_hand_updates_for_any_gradients(gradients, b1, b2):
+    expected = adam_by_hand(gradients, lr=0.01, betas=(b1, b2), eps=1e-8)
+    assert run(Adam, gradients, lr=0.01, betas=(b1, b2)) == pytest.approx(expected, rel=1e-12, abs=1e-12)
+
+
+# --- zero_grad and training ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("optimizer_class", [SGD, Adam])
+def test_zero_grad_resets_every_parameter_grad(optimizer_class):
+    params = [Value(1.0), Value(2.0)]
+    (params[0] * params[1]).backward()
+    optimizer = optimizer_class(params, lr=0.1)
+    optimizer.zero_grad()
+    assert [p.grad for p in params] == [0.0, 0.0]
+
+
+@pytest.mark.parametrize("optimizer_class, lr", [(SGD, 0.05), (Adam, 0.05)])
+def test_optimizer_lowers_the_loss_of_a_small_model(optimizer_class, lr):
+    model = MLP(2, [4, 1], activation="tanh", seed=0)
+    inputs, targets = [[0.0, 1.0], [1.0, 0.0], [1.0, 1.0]], [1.0, -1.0, 0.5]
+    optimizer = optimizer_class(model.parameters(), lr=lr)
+
+    def loss():
+        return mse_loss([model(x) for x in inputs], targets)
+
+    initial = loss().data
+    for _ in range(50):
+        optimizer.zero_grad()
+        loss().backward()
+        optimizer.step()
+    assert loss().data < initial / 2
+
+
+# --- invalid arguments --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("optimizer_class", [SGD, Adam])
+@pytest.mark.parametrize("lr", [-0.1, math.nan, "x", None])
+def test_rejects_bad_learning_rate(optimizer_class, lr):
+    with pytest.raises((ValueError, TypeError), match="lr"):
+        optimizer_class([Value(1.0)], lr=lr)
+
+
+@pytest.mark.parametrize(
+    "optimizer_class, options",
+    [
+        (SGD, {"lr": math.inf}),
+        (SGD, {"lr": 0.1, "momentum": math.inf}),
+        (Adam, {"lr": math.inf}),
+        (Adam, {"eps": math.inf}),
+    ],
+    ids=["sgd-lr", "sgd-momentum", "adam-lr", "adam-eps"],
+)
+def test_rejects_infinite_hyperparameters(optimizer_class, options):
+    # The error message for these options promises a finite number.
+    with pytest.raises(ValueError, match="finite"):
+        optimizer_class([Value(1.0)], **options)
+
+
+@pytest.mark.parametrize("momentum", [-0.1, math.nan, "0.9"])
+def test_sgd_rejects_bad_momentum(momentum):
+    with pytest.raises((ValueError, TypeError), match="momentum"):
+        SGD([Value(1.0)], lr=0.1, momentum=momentum)
+
+
+def test_sgd_needs_a_learning_rate():
+    with pytest.raises(TypeError):
+        SGD([Value(1.0)])
+
+
+@pytest.mark.parametrize(
+    "betas",
+    [(1.0, 0.999), (0.9, 1.0), (-0.1, 0.999), (0.9, -0.5), (math.nan, 0.999), (0.9,), 0.9, "ab"],
+)
+def test_adam_rejects_betas_outside_zero_to_one(betas):
+    with pytest.raises((ValueError, TypeError), match="betas"):
+        Adam([Value(1.0)], betas=betas)
+
+
+@pytest.mark.parametrize("eps", [-1e-8, math.nan])
+def test_adam_rejects_bad_eps(eps):
+    with pytest.raises(ValueError, match="eps"):
+        Adam([Value(1.0)], eps=eps)
+
+
+@pytest.mark.parametrize("optimizer_class", [SGD, Adam])
+def test_rejects_empty_parameters(optimizer_class):
+    with pytest.raises(ValueError, match="empty"):
+        optimizer_class([], lr=0.1)
+
+
+@pytest.mark.parametrize("optimizer_class", [SGD, Adam])
+def test_rejects_parameters_that_are_not_values(optimizer_class):
+    with pytest.raises(TypeError, match="float"):
+        optimizer_class([Value(1.0), 2.0], lr=0.1)
+
+
+@pytest.mark.parametrize("optimizer_class", [SGD, Adam])
+def test_rejects_the_same_parameter_twice(optimizer_class):
+    p = Value(1.0)
+    with pytest.raises(ValueError, match="more than once"):
+        optimizer_class([p, Value(2.0), p], lr=0.1)
+
+
+def test_accepts_parameters_from_a_generator():
+    model = MLP(3, [4, 1], seed=0)
+    optimizer = SGD((p for p in model.parameters()), lr=0.1)
+    assert optimizer.params == model.parameters()
