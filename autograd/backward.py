@@ -16,10 +16,11 @@ from .value import Value, enable_grad
 _PARENTS_DONE = object()  # stack marker: the node below it has all its parents in the order
 
 
-def topological_order(root: Value) -> list[Value]:
+def topological_order(root: Value, leaves: bool = True) -> list[Value]:
     """Every node of root's graph, each after all of its parents (root last); deterministic.
 
-    An iterative depth-first search: a node is appended once all of its parents are.
+    An iterative depth-first search: a node is appended once all of its parents are. With
+    ``leaves=False`` only the nodes made by ops are listed: all that backpropagation walks.
     """
     order: list[Value] = []
     visited: set[Value] = set()
@@ -30,11 +31,19 @@ def topological_order(root: Value) -> list[Value]:
             order.append(stack.pop())
         elif node not in visited:
             visited.add(node)
+            if not node.parents:  # only when root itself is a leaf
+                if leaves:
+                    order.append(node)
+                continue
             stack.append(node)
             stack.append(_PARENTS_DONE)
             for parent in node.parents:
-                if parent not in visited:
-                    stack.append(parent)
+                if parent.parents:
+                    if parent not in visited:
+                        stack.append(parent)
+                elif leaves and parent not in visited:  # a leaf is in order as soon as it is seen
+                    visited.add(parent)
+                    order.append(parent)
     return order
 
 
@@ -44,10 +53,8 @@ def _gradients(root: Value, seed, as_values: bool) -> dict:
     Nodes are visited root first, so a node's gradient is complete before it is passed on.
     """
     grads = {root: seed}
-    for node in reversed(topological_order(root)):
+    for node in reversed(topological_order(root, leaves=False)):
         parents = node.parents
-        if not parents:
-            continue
         g = grads[node]
         derivative = OPS[node.op].derivative
         if as_values:

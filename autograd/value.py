@@ -115,32 +115,30 @@ class Value:
         return apply(POW, other, self)
 
     def __neg__(self) -> Value:
-        return apply(NEG, self)
+        return record(NEG, (self,))
 
     def exp(self) -> Value:
         """e ** self."""
-        return apply(EXP, self)
+        return record(EXP, (self,))
 
     def log(self) -> Value:
         """Natural logarithm; ValueError for self <= 0."""
-        return apply(LOG, self)
+        return record(LOG, (self,))
 
     def tanh(self) -> Value:
         """Hyperbolic tangent."""
-        return apply(TANH, self)
+        return record(TANH, (self,))
 
     def sigmoid(self) -> Value:
         """Logistic function 1 / (1 + e**-self)."""
-        return apply(SIGMOID, self)
+        return record(SIGMOID, (self,))
 
     def relu(self) -> Value:
         """max(0, self)."""
-        return apply(RELU, self)
+        return record(RELU, (self,))
 
     def backward(self) -> None:
         """Add d(self)/d(node) to ``node.grad`` for every node of this graph (self gets +1.0)."""
-        from .backward import backward
-
         backward(self)
 
 
@@ -154,24 +152,29 @@ def as_value(x: object) -> Value | None:
 
 
 def apply(op: Op, *operands: object):
-    """Run ``op`` on Values or numbers; the result records its inputs unless in `no_grad`.
+    """Run ``op`` on Values or real numbers (numbers become constant leaves).
 
-    Returns NotImplemented when an operand is neither a Value nor a real number, so that Python
-    raises its usual TypeError for the operator.
+    Returns NotImplemented when an operand is neither, so that Python raises its usual TypeError
+    for the operator.
     """
-    inputs = operands
     for x in operands:
         if type(x) is not Value:
-            inputs = tuple(map(as_value, operands))
-            if any(x is None for x in inputs):
+            operands = tuple(map(as_value, operands))
+            if any(x is None for x in operands):
                 return NotImplemented
             break
-    if len(inputs) == 2:  # the common case, spelled out to save building a list per op
-        data = op.forward(inputs[0].data, inputs[1].data)
+    return record(op, operands)
+
+
+def record(op: Op, inputs: tuple[Value, ...]) -> Value:
+    """A new Value: ``op`` applied to ``inputs`` (all Values), which it records unless in `no_grad`."""
+    out = _new(Value)  # skips __init__'s checks: forward always returns a float
+    if len(inputs) == 2:  # the common cases, spelled out to save building a list per op
+        out.data = op.forward(inputs[0].data, inputs[1].data)
+    elif len(inputs) == 1:
+        out.data = op.forward(inputs[0].data)
     else:
-        data = op.forward(*[x.data for x in inputs])
-    out = Value.__new__(Value)  # skips __init__'s checks: forward always returns a float
-    out.data = data
+        out.data = op.forward(*[x.data for x in inputs])
     out.grad = 0.0
     out.label = ""
     if _recording:
@@ -183,12 +186,18 @@ def apply(op: Op, *operands: object):
     return out
 
 
+_new = object.__new__
+
+
 def dot(weights: Iterable[Value | Number], inputs: Iterable[Value | Number], bias: Value | Number | None = None) -> Value:
     """w0*x0 + w1*x1 + ... (+ bias) as a single graph node (op "dot")."""
-    weights, inputs = list(weights), list(inputs)
+    if not isinstance(weights, (list, tuple)):
+        weights = list(weights)
+    if not isinstance(inputs, (list, tuple)):
+        inputs = list(inputs)
     if len(weights) != len(inputs):
         raise ValueError(f"dot needs as many weights as inputs, got {len(weights)} and {len(inputs)}")
-    operands = weights + inputs if bias is None else weights + inputs + [bias]
+    operands = (*weights, *inputs) if bias is None else (*weights, *inputs, bias)
     out = apply(DOT, *operands)
     if out is NotImplemented:
         bad = next(x for x in operands if as_value(x) is None)
@@ -198,3 +207,5 @@ def dot(weights: Iterable[Value | Number], inputs: Iterable[Value | Number], bia
 
 ADD, SUB, MUL, DIV, POW, NEG = (OPS[name] for name in ("+", "-", "*", "/", "**", "neg"))
 EXP, LOG, TANH, SIGMOID, RELU, DOT = (OPS[name] for name in ("exp", "log", "tanh", "sigmoid", "relu", "dot"))
+
+from .backward import backward  # noqa: E402  (backward.py needs Value defined first)

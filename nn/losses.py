@@ -15,9 +15,10 @@ def mse_loss(preds: Scalar | Sequence[Scalar], targets: Scalar | Sequence[Scalar
 
     Takes one prediction and one target, or two sequences of the same length.
     """
-    if _is_scalar(preds) and _is_scalar(targets):
-        preds, targets = [preds], [targets]
-    elif _is_scalar(preds) or _is_scalar(targets):
+    if isinstance(preds, Value) and _is_scalar(targets):  # one pair: the common case in training loops
+        diff = preds - targets
+        return diff * diff
+    if _is_scalar(preds) or _is_scalar(targets):
         raise ValueError("mse_loss needs one prediction and one target, or two sequences of the same length")
     if len(preds) != len(targets):
         raise ValueError(f"mse_loss got {len(preds)} predictions but {len(targets)} targets")
@@ -36,4 +37,4 @@ def mse_loss(preds: Scalar | Sequence[Scalar], targets: Scalar | Sequence[Scalar
 
 
 def _is_scalar(x: object) -> bool:
-    return isinstance(x, (Value, numbers.Real))
+    return isinstance(x, (Value, float, int)) or isinstance(x, numbers.Real)  # the first test is fast

@@ -107,11 +107,11 @@ def _check_activation(activation: object) -> str:
 
 def as_inputs(x: Sequence[Value | Number], nin: int) -> list[Value]:
     """x as a list of nin Values (numbers become constant leaves); ValueError on a wrong length."""
-    if isinstance(x, (Value, numbers.Real, str)) or not hasattr(x, "__len__"):
+    if not isinstance(x, (list, tuple)) and (isinstance(x, (str, Value)) or not hasattr(x, "__len__")):
         raise TypeError(f"input must be a sequence of {nin} numbers or Values, got {type(x).__name__}")
     if len(x) != nin:
         raise ValueError(f"expected {nin} inputs, got {len(x)}")
-    return [v if isinstance(v, Value) else Value(v) for v in x]
+    return [v if type(v) is Value else Value(v) for v in x]
 
 
 class Neuron(Module):
@@ -120,6 +120,7 @@ class Neuron(Module):
     def __init__(self, nin: int, activation: str = "relu", bias: bool = True, rng: random.Random | None = None):
         self.nin = _check_size("nin", nin)
         self.activation = _check_activation(activation)
+        self._activate = ACTIVATIONS[activation]
         rng = rng if rng is not None else random.Random()
         # Uniform in [-1, 1), weights first, then the bias.
         self.w = [Value(2.0 * rng.random() - 1.0) for _ in range(nin)]
@@ -131,8 +132,7 @@ class Neuron(Module):
     def forward(self, x: list[Value]) -> Value:
         """The neuron's output for x, already checked by `as_inputs`."""
         out = dot(self.w, x, self.b)
-        act = ACTIVATIONS[self.activation]
-        return act(out) if act else out
+        return self._activate(out) if self._activate else out
 
     def parameters(self) -> list[Value]:
         return self.w + [self.b] if self.b is not None else list(self.w)
@@ -156,7 +156,10 @@ class Layer(Module):
         self.neurons = [Neuron(nin, activation, bias, rng) for _ in range(nout)]
 
     def __call__(self, x: Sequence[Value | Number]) -> list[Value]:
-        x = as_inputs(x, self.neurons[0].nin)  # numbers become Values once, shared by every neuron
+        return self.forward(as_inputs(x, self.neurons[0].nin))  # numbers become Values once
+
+    def forward(self, x: list[Value]) -> list[Value]:
+        """Each neuron's output for x, already checked by `as_inputs`."""
         return [neuron.forward(x) for neuron in self.neurons]
 
     def parameters(self) -> list[Value]:
@@ -189,8 +192,9 @@ class MLP(Module):
         ]
 
     def __call__(self, x: Sequence[Value | Number]) -> Value | list[Value]:
+        x = as_inputs(x, self.layers[0].neurons[0].nin)
         for layer in self.layers:
-            x = layer(x)
+            x = layer.forward(x)
         return x[0] if len(x) == 1 else x
 
     def parameters(self) -> list[Value]:

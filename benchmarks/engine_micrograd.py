@@ -1,0 +1,144 @@
+"""The workloads written with micrograd 0.1.0 (``micrograd.engine.Value``, ``micrograd.nn.MLP``).
+
+micrograd's ``Neuron`` always has a bias, so the seed's no-bias 3-4-1 net (W1) is built by hand
+from ``micrograd.engine.Value``: each neuron is w0*x0 + w1*x1 + ... (left to right, no bias node),
+ReLU on the hidden layer, linear output -- the same math as chaingrad's net. W2 uses
+``micrograd.nn.MLP`` itself (ReLU hidden layers, linear output, biases), with its parameters'
+``.data`` set to the shared initial weights. micrograd has no optimizer: SGD is
+``p.data -= lr * p.grad``.
+"""
+
+from __future__ import annotations
+
+from micrograd.engine import Value
+from micrograd.nn import MLP
+
+import workloads
+
+NAME = "micrograd"
+
+
+def _squared_error(pred: Value, target: float) -> Value:
+    """(pred - target)**2 written as diff * diff, as chaingrad's mse_loss does."""
+    diff = pred - target
+    return diff * diff
+
+
+def _zero_grad(params) -> None:
+    for p in params:
+        p.grad = 0
+
+
+def _sgd(params, lr: float) -> None:
+    for p in params:
+        p.data -= lr * p.grad
+
+
+def seed_network(layers):
+    """W1: the no-bias net as nested lists of micrograd Values: net[l][j] = neuron j's weights."""
+    return [[[Value(wi) for wi in w] for w, _ in neurons] for neurons in layers]
+
+
+def _seed_forward(net, x) -> Value:
+    """Forward pass of the hand-built net: ReLU hidden layers, linear last layer."""
+    h = x
+    for l, layer in enumerate(net):
+        outs = []
+        for w in layer:
+            act = w[0] * h[0]
+            for wi, hi in zip(w[1:], h[1:]):
+                act = act + wi * hi
+            outs.append(act.relu() if l < len(net) - 1 else act)
+        h = outs
+    return h[0]
+
+
+def seed_train(net, inputs, targets, lr: float, epochs: int) -> float:
+    """W1: per-example SGD as in demo.py; returns the last epoch's error (the mean of the examples'
+    squared errors, each measured right after its own update)."""
+    params = [wi for layer in net for w in layer for wi in w]
+    error = float("nan")
+    for _ in range(epochs):
+        total = 0.0
+        for x, y in zip(inputs, targets):
+            _zero_grad(params)
+            _squared_error(_seed_forward(net, x), y).backward()
+            _sgd(params, lr)
+            total += _squared_error(_seed_forward(net, x), y).data  # micrograd has no no_grad
+        error = total / len(inputs)
+    return error
+
+
+def mlp_model(layers):
+    """W2: ``micrograd.nn.MLP(2, [16, 16, 1])`` with its weights and biases set to ``layers``."""
+    sizes = [len(layers[0][0][0])] + [len(neurons) for neurons in layers]
+    model = MLP(sizes[0], sizes[1:])
+    for layer, neurons in zip(model.layers, layers):
+        for neuron, (w, b) in zip(layer.neurons, neurons):
+            for p, wi in zip(neuron.w, w):
+                p.data = wi
+            neuron.b.data = b
+    return model
+
+
+def mlp_step(model, inputs, targets) -> float:
+    """W2: one full-batch training step (forward, backward, SGD update); returns the loss."""
+    params = model.parameters()
+    errors = [_squared_error(model(x), y) for x, y in zip(inputs, targets)]
+    total = errors[0]
+    for e in errors[1:]:
+        total = total + e
+    loss = total / len(errors)
+    _zero_grad(params)
+    loss.backward()
+    _sgd(params, workloads.MLP_LR)
+    return loss.data
+
+
+def chain_build(depth: int):
+    """W3: x_(k+1) = x_k * a + b for ``depth`` steps; returns (x_0, x_depth)."""
+    a, b = workloads.CHAIN_A, workloads.CHAIN_B
+    x0 = Value(workloads.CHAIN_X0)
+    x = x0
+    for _ in range(depth):
+        x = x * a + b
+    return x0, x
+
+
+def chain_backward(graph) -> float:
+    """W3: backpropagate from x_depth; returns d x_depth / d x_0."""
+    x0, root = graph
+    root.backward()
+    return x0.grad
+
+
+def wide_build(a: list[float], b: list[float]):
+    """W5: leaves for a and b, their products and the pairwise sum; returns (leaves of a, leaves of b, sum)."""
+    va = [Value(x) for x in a]
+    vb = [Value(y) for y in b]
+    root = workloads.pairwise_sum([p * q for p, q in zip(va, vb)])
+    return va, vb, root
+
+
+def wide_backward(graph) -> float:
+    """W5: backpropagate from the sum; returns d sum / d a_0 (which is b_0)."""
+    va, vb, root = graph
+    root.backward()
+    return va[0].grad
+
+
+def root_of(graph) -> Value:
+    """The output node of a graph made by `chain_build` or `wide_build`."""
+    return graph[-1]
+
+
+def count_nodes(root: Value) -> int:
+    """Number of distinct Values in root's graph (every leaf included), following ``._prev``."""
+    seen = {id(root)}
+    stack = [root]
+    while stack:
+        for parent in stack.pop()._prev:
+            if id(parent) not in seen:
+                seen.add(id(parent))
+                stack.append(parent)
+    return len(seen)

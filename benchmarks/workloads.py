@@ -1,0 +1,108 @@
+"""What the benchmark workloads compute: sizes, seeds, data and initial weights, shared by every engine.
+
+Everything here is plain Python and deterministic (seeded ``random.Random``), so each engine's
+worker process rebuilds exactly the same data and the same initial weights on its own.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+
+# W1 seed: the seed's 3-4-1 ReLU net without biases (demo.py), per-example SGD.
+SEED_SIZES = [3, 4, 1]
+SEED_WEIGHT_SEED = 21  # demo.py's DEFAULT_SEED: a start from which training converges
+SEED_INPUTS = [[1.0, 0.0, 1.0], [0.0, 1.0, 1.0], [0.0, 0.0, 1.0], [1.0, 1.0, 1.0]]
+SEED_TARGETS = [1.0, 1.0, 0.0, 0.0]
+SEED_LR = 0.1
+SEED_EPOCHS = 60
+
+# W2 mlp: a 2-16-16-1 ReLU MLP with biases, full-batch mean squared error on two moons.
+MLP_SIZES = [2, 16, 16, 1]
+MLP_WEIGHT_SEED = 7
+MOONS_POINTS = 100
+MOONS_SEED = 1
+MOONS_NOISE = 0.1
+MLP_LR = 0.02
+
+# W3 chain: x_(k+1) = x_k * CHAIN_A + CHAIN_B, starting from x_0 = CHAIN_X0.
+CHAIN_A = 1.0001
+CHAIN_B = 0.001
+CHAIN_X0 = 1.0
+
+# W4 memory: graphs of about 10^5 nodes (counting every leaf, constants included).
+MEMORY_CHAIN_DEPTH = 25_000  # 4 nodes per step (2 constant leaves, "*", "+") + x_0 = 100,001
+MEMORY_WIDE_SIZE = 25_000  # 2 leaves, "*" and about one "+" per product = 99,999
+
+# W5 wide: sum of a_i * b_i over inputs in [-1, 1).
+WIDE_SEED = 3
+
+
+def init_weights(sizes: list[int], bias: bool, seed: int) -> list[list[tuple[list[float], float | None]]]:
+    """Initial weights of an MLP with layer sizes ``sizes``, exactly as ``nn.MLP(..., seed=seed)``
+    draws them: uniform in [-1, 1) from one ``random.Random(seed)``, layer by layer, neuron by
+    neuron, the weights first and then the bias.
+
+    Returns ``layers[l][j] = (weights of neuron j, its bias or None)``.
+    """
+    rng = random.Random(seed)
+    layers = []
+    for nin, nout in zip(sizes, sizes[1:]):
+        neurons = []
+        for _ in range(nout):
+            w = [2.0 * rng.random() - 1.0 for _ in range(nin)]
+            b = 2.0 * rng.random() - 1.0 if bias else None
+            neurons.append((w, b))
+        layers.append(neurons)
+    return layers
+
+
+def state_dict_of(layers: list[list[tuple[list[float], float | None]]]) -> dict[str, float]:
+    """The weights of `init_weights` under chaingrad's parameter names (``layers.0.neurons.2.w.1``)."""
+    state = {}
+    for l, neurons in enumerate(layers):
+        for j, (w, b) in enumerate(neurons):
+            for i, wi in enumerate(w):
+                state[f"layers.{l}.neurons.{j}.w.{i}"] = wi
+            if b is not None:
+                state[f"layers.{l}.neurons.{j}.b"] = b
+    return state
+
+
+def two_moons(n: int = MOONS_POINTS, noise: float = MOONS_NOISE, seed: int = MOONS_SEED):
+    """n points on two interleaved half circles with Gaussian noise; targets +1 (upper) and -1 (lower).
+
+    Returns (inputs, targets): a list of [x, y] pairs and a list of floats.
+    """
+    rng = random.Random(seed)
+    inputs, targets = [], []
+    for k in range(n):
+        upper = k % 2 == 0
+        t = math.pi * rng.random()
+        if upper:
+            x, y = math.cos(t), math.sin(t)
+        else:
+            x, y = 1.0 - math.cos(t), 0.5 - math.sin(t)
+        inputs.append([x + rng.gauss(0.0, noise), y + rng.gauss(0.0, noise)])
+        targets.append(1.0 if upper else -1.0)
+    return inputs, targets
+
+
+def wide_inputs(n: int, seed: int = WIDE_SEED) -> tuple[list[float], list[float]]:
+    """Two lists of n floats, uniform in [-1, 1), for the sum of products a_i * b_i."""
+    rng = random.Random(seed)
+    a = [2.0 * rng.random() - 1.0 for _ in range(n)]
+    b = [2.0 * rng.random() - 1.0 for _ in range(n)]
+    return a, b
+
+
+def pairwise_sum(items: list):
+    """Sum of ``items`` (floats or any engine's Values) as a balanced tree of "+": adjacent pairs
+    are added, level after level, so the graph is about log2(n) deep instead of n deep."""
+    items = list(items)
+    while len(items) > 1:
+        paired = [items[i] + items[i + 1] for i in range(0, len(items) - 1, 2)]
+        if len(items) % 2:
+            paired.append(items[-1])
+        items = paired
+    return items[0]
