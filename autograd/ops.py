@@ -132,17 +132,19 @@ def sigmoid(x: float) -> float:
     return e / (1.0 + e)
 
 
-@op("relu", lambda g, out, x: (g if positive(x) else g * 0.0,))
+@op("relu", lambda g, out, x: (g if float(x) > 0.0 else g * 0.0,))
 def relu(x: float) -> float:
     """max(0, x).   d/dx = 1 for x > 0, else 0 (0 at exactly x = 0)."""
     return x if x > 0.0 else 0.0
 
 
 def _dot_derivative(g, out, *args):
-    n = len(args) // 2
-    weights, inputs = args[:n], args[n : 2 * n]
-    bias = (g,) if len(args) % 2 else ()
-    return (*[g * x for x in inputs], *[g * w for w in weights], *bias)
+    n, has_bias = divmod(len(args), 2)
+    partials = [g * x for x in args[n : 2 * n]]
+    partials += [g * w for w in args[:n]]
+    if has_bias:
+        partials.append(g)
+    return partials
 
 
 @op("dot", _dot_derivative)
@@ -152,6 +154,6 @@ def dot(*args: float) -> float:
     Inputs are (w0..w(n-1), x0..x(n-1)) and optionally a bias b last.
     d/dw_i = x_i, d/dx_i = w_i, d/db = 1.
     """
-    n = len(args) // 2
+    n, has_bias = divmod(len(args), 2)
     total = sum(map(operator.mul, args[:n], args[n : 2 * n]), 0.0)
-    return total + args[-1] if len(args) % 2 else total
+    return total + args[-1] if has_bias else total

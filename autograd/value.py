@@ -169,9 +169,10 @@ def apply(op: Op, *operands: object):
 def record(op: Op, inputs: tuple[Value, ...]) -> Value:
     """A new Value: ``op`` applied to ``inputs`` (all Values), which it records unless in `no_grad`."""
     out = _new(Value)  # skips __init__'s checks: forward always returns a float
-    if len(inputs) == 2:  # the common cases, spelled out to save building a list per op
+    n = len(inputs)
+    if n == 2:  # the common cases, spelled out to save building a list per op
         out.data = op.forward(inputs[0].data, inputs[1].data)
-    elif len(inputs) == 1:
+    elif n == 1:
         out.data = op.forward(inputs[0].data)
     else:
         out.data = op.forward(*[x.data for x in inputs])
