@@ -10,7 +10,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from autograd import no_grad, numerical_grad, render_svg
+from autograd import Value, no_grad, numerical_grad, render_svg
 from nn import MLP, SGD, mse_loss
 
 INPUTS = [[1, 0, 1], [0, 1, 1], [0, 0, 1], [1, 1, 1]]
@@ -68,6 +68,25 @@ def largest_gradient_gap(model: MLP) -> float:
         for x, y in zip(INPUTS, TARGETS)
         for f, b in zip(finite_difference_gradients(model, x, y), backprop_gradients(model, x, y))
     )
+
+
+def labelled_loss(model: MLP, x: list[int], y: int) -> Value:
+    """One example's squared error after backward(), its nodes named as in the post: inputs a0[i],
+    weights w01[j,i] and w12[0,j], hidden activations a1[j], output a2."""
+    for j, neuron in enumerate(model.layers[0].neurons):
+        for i, w in enumerate(neuron.w):
+            w.label = f"w01[{j},{i}]"
+    for j, w in enumerate(model.layers[1].neurons[0].w):
+        w.label = f"w12[0,{j}]"
+    hidden = model.layers[0]([Value(v, f"a0[{i}]") for i, v in enumerate(x)])
+    for j, a in enumerate(hidden):
+        a.label = f"a1[{j}]"
+    out = model.layers[1](hidden)[0]
+    out.label = "a2"
+    loss = mse_loss(out, Value(y, "y"))
+    loss.label = "error"
+    loss.backward()
+    return loss
 
 
 def positive_int(text: str) -> int:
@@ -137,10 +156,8 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{str(x):<11}{y:>6}  {model(x).data:>12.8f}")
 
     x, y = INPUTS[0], TARGETS[0]
-    loss = mse_loss(model(x), y)
-    loss.backward()
-    path = render_svg(loss, args.svg)
-    print(f"\nComputation graph of the loss for input {x}: {path}")
+    path = render_svg(labelled_loss(model, x, y), args.svg)
+    print(f"\nComputation graph of the loss for input {x}, after backward(): {path}")
     return 0
 
 

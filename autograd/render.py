@@ -79,7 +79,8 @@ def draw_dot(root: Value, rankdir: str = "LR", max_nodes: int = DEFAULT_MAX_NODE
             f"(layout of large graphs is slow)"
         )
 
-    g = ValueGraph("chaingrad", graph_attr={"rankdir": rankdir})
+    # ordering="in": an op's inputs are laid out in their order (x above y in x - y, with LR).
+    g = ValueGraph("chaingrad", graph_attr={"rankdir": rankdir, "ordering": "in"})
     g.attr("node", fontname="Helvetica", fontsize="11")
     g.attr("edge", arrowsize="0.6")
     names = {v: f"n{i}" for i, v in enumerate(order)}
@@ -97,7 +98,7 @@ def draw_dot(root: Value, rankdir: str = "LR", max_nodes: int = DEFAULT_MAX_NODE
         if v.op:
             op_name = name + "_op"
             g.node(op_name, graphviz.nohtml(v.op.replace("\\", "\\\\")), shape="oval",
-                   style="filled", fillcolor=OP_COLOR, fontsize="10", margin="0.02,0.01",
+                   style="filled", fillcolor=OP_COLOR, fontsize="14", margin="0.02,0.01",
                    height="0.3")
             for p in v.parents:
                 g.edge(names[p], op_name)
