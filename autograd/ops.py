@@ -4,10 +4,11 @@ An op is two plain functions registered together in the table ``OPS``:
 
 - ``forward(*xs) -> float`` computes the output from the inputs' numbers and raises a clear
   Python error where the math is undefined (log of 0, division by zero, ...);
-- ``derivative(g, out, *xs) -> tuple`` is the vector-Jacobian product: given ``g = dL/d(out)`` it
-  returns ``dL/dx_i`` for each input. It is written with ``+ - * / **`` only, so the very same
-  function works on floats (plain backprop) and on Values (``create_graph=True``, which records
-  the derivative as a graph that can be differentiated again).
+- ``derivative(g, out, *xs) -> sequence`` is the vector-Jacobian product: given ``g = dL/d(out)``
+  it returns ``dL/dx_i`` for each input. It is written with arithmetic operators and the two
+  helpers below only, so the very same function works on floats (plain backprop) and on Values
+  (``create_graph=True``, which records the derivative as a graph that can be differentiated
+  again).
 """
 
 from __future__ import annotations
@@ -132,7 +133,7 @@ def sigmoid(x: float) -> float:
     return e / (1.0 + e)
 
 
-@op("relu", lambda g, out, x: (g if float(x) > 0.0 else g * 0.0,))
+@op("relu", lambda g, out, x: (g if positive(x) else g * 0.0,))
 def relu(x: float) -> float:
     """max(0, x).   d/dx = 1 for x > 0, else 0 (0 at exactly x = 0)."""
     return x if x > 0.0 else 0.0

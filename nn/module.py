@@ -33,7 +33,7 @@ class Module:
 
     def parameters(self) -> list[Value]:
         """Every parameter, in the order of `named_parameters`."""
-        raise NotImplementedError
+        return [p for _, p in self.named_parameters()]
 
     def zero_grad(self) -> None:
         """Set every parameter's grad back to 0.0."""
@@ -100,7 +100,7 @@ def _check_size(name: str, n: object) -> int:
 
 
 def _check_activation(activation: object) -> str:
-    if activation not in ACTIVATIONS:
+    if not isinstance(activation, str) or activation not in ACTIVATIONS:
         raise ValueError(f"activation must be one of {', '.join(map(repr, ACTIVATIONS))}; got {activation!r}")
     return activation
 
