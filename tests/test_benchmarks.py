@@ -1,0 +1,60 @@
+"""The benchmark suite runs, and its engines compute the same things (timings are not checked here:
+they belong to `python benchmarks/run.py`, whose ratios are measured in one run)."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
+
+
+def measure(engine, workload, size=None):
+    spec = {"engine": engine, "workload": workload, "size": size, "repeats": 1, "budget": 5.0}
+    done = subprocess.run(
+        [sys.executable, str(BENCHMARKS / "worker.py"), json.dumps(spec)],
+        capture_output=True, text=True, timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout)
+
+
+def test_chaingrad_trains_the_seed_net_exactly_like_handwritten_floats():
+    ours = measure("chaingrad", "W1")["info"]["final_error"]
+    by_hand = measure("handwritten", "W1")["info"]["final_error"]
+    assert ours < 1e-10
+    assert ours == pytest.approx(by_hand, rel=1e-9)
+
+
+def test_chaingrad_and_handwritten_take_the_same_mlp_steps():
+    ours = measure("chaingrad", "W2")["info"]["losses"]
+    by_hand = measure("handwritten", "W2")["info"]["losses"]
+    assert len(ours) == 3 and ours[0] > ours[1] > ours[2]
+    assert ours == pytest.approx(by_hand, rel=1e-9)
+
+
+def test_chain_gradient_is_the_product_of_the_factors():
+    # x_(k+1) = x_k * 1.0001 + 0.001, so d x_N / d x_0 = 1.0001 ** N
+    result = measure("chaingrad", "W3", size=1000)
+    assert result["info"]["grad"] == pytest.approx(1.0001**1000, rel=1e-12)
+    assert set(result["metrics"]) == {"build", "backward"}
+
+
+def test_memory_workload_counts_every_node():
+    result = measure("chaingrad", "W4")
+    assert result["info"]["chain_nodes"] == 100_001  # 4 Values per step for 25,000 steps, and x_0
+    assert result["metrics"]["chain_bytes_per_node"]["value"] > 0
+
+
+def test_run_prints_one_table_with_a_row_per_workload():
+    done = subprocess.run(
+        [sys.executable, str(BENCHMARKS / "run.py"), "--quick", "--only", "W1,W3",
+         "--engines", "chaingrad,handwritten"],
+        capture_output=True, text=True, timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    rows = [line for line in done.stdout.splitlines() if line.startswith("| W")]
+    assert rows[0].startswith("| W1")
+    assert any(row.startswith("| W3") for row in rows)
