@@ -115,27 +115,27 @@ class Value:
         return apply(POW, other, self)
 
     def __neg__(self) -> Value:
-        return record(NEG, (self,))
+        return apply(NEG, self)
 
     def exp(self) -> Value:
         """e ** self."""
-        return record(EXP, (self,))
+        return apply(EXP, self)
 
     def log(self) -> Value:
         """Natural logarithm; ValueError for self <= 0."""
-        return record(LOG, (self,))
+        return apply(LOG, self)
 
     def tanh(self) -> Value:
         """Hyperbolic tangent."""
-        return record(TANH, (self,))
+        return apply(TANH, self)
 
     def sigmoid(self) -> Value:
         """Logistic function 1 / (1 + e**-self)."""
-        return record(SIGMOID, (self,))
+        return apply(SIGMOID, self)
 
     def relu(self) -> Value:
         """max(0, self)."""
-        return record(RELU, (self,))
+        return apply(RELU, self)
 
     def backward(self) -> None:
         """Add d(self)/d(node) to ``node.grad`` for every node of this graph (self gets +1.0)."""
@@ -151,23 +151,19 @@ def as_value(x: object) -> Value | None:
     return None
 
 
-def apply(op: Op, *operands: object):
-    """Run ``op`` on Values or real numbers (numbers become constant leaves).
+def apply(op: Op, *inputs: object):
+    """A new Value: ``op`` applied to Values or real numbers (numbers become constant leaves); it
+    records its inputs unless in `no_grad`.
 
     Returns NotImplemented when an operand is neither, so that Python raises its usual TypeError
     for the operator.
     """
-    for x in operands:
+    for x in inputs:
         if type(x) is not Value:
-            operands = tuple(map(as_value, operands))
-            if any(x is None for x in operands):
+            inputs = tuple(map(as_value, inputs))
+            if None in inputs:
                 return NotImplemented
             break
-    return record(op, operands)
-
-
-def record(op: Op, inputs: tuple[Value, ...]) -> Value:
-    """A new Value: ``op`` applied to ``inputs`` (all Values), which it records unless in `no_grad`."""
     out = _new(Value)  # skips __init__'s checks: forward always returns a float
     n = len(inputs)
     if n == 2:  # the common cases, spelled out to save building a list per op

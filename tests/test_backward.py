@@ -376,3 +376,10 @@ def test_dot_weight_times_input_cross_derivative_is_one():
     w, x = Value(0.5), Value(2.0)
     (dw,) = grad(dot([w], [x]), [w], create_graph=True)
     assert grad(dw, [x]) == [1.0]  # d2/dw dx (w * x) = 1
+
+
+def test_second_derivative_through_a_power_whose_exponent_passes_zero():
+    # f(x) = (sigmoid(x) + 0.5) ** x = exp(x log(s + 0.5)); at x = 0, f'' = 2 s'(0) / (s(0) + 0.5) = 0.5
+    x = Value(0.0)
+    first, = grad((x.sigmoid() + 0.5) ** x, [x], create_graph=True)
+    assert grad(first, [x]) == [pytest.approx(0.5)]
