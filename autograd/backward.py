@@ -7,6 +7,8 @@ Nothing here recurses, so graphs of any depth work.
 
 from __future__ import annotations
 
+import threading
+from contextlib import contextmanager, nullcontext
 from typing import Sequence
 
 from .ops import OPS
@@ -47,15 +49,33 @@ def topological_order(root: Value, leaves: bool = True) -> list[Value]:
     return order
 
 
-def _gradients(root: Value, seed, as_values: bool) -> dict:
-    """d(root)/d(node) for every node of root's graph, starting from d(root)/d(root) = seed.
+_one_pass_at_a_time = threading.Lock()
+
+
+@contextmanager
+def _gradient_pass():
+    """While a pass runs, each node's gradient is summed in its own ``_grad_sum`` slot (cheaper
+    than a dict); this lists the nodes touched and sets their slots back to None at the end."""
+    touched: list[Value] = []
+    with _one_pass_at_a_time:
+        try:
+            yield touched
+        finally:
+            for node in touched:
+                node._grad_sum = None
+
+
+def _sum_gradients(root: Value, seed, as_values: bool, touched: list[Value]) -> None:
+    """Leave d(root)/d(node) in ``node._grad_sum`` for every node of root's graph, starting from
+    d(root)/d(root) = seed, and list those nodes in ``touched`` (the caller resets them to None).
 
     Nodes are visited root first, so a node's gradient is complete before it is passed on.
     """
-    grads = {root: seed}
+    root._grad_sum = seed
+    touched.append(root)
     for node in reversed(topological_order(root, leaves=False)):
         parents = node.parents
-        g = grads[node]
+        g = node._grad_sum
         derivative = OPS[node.op].derivative
         if as_values:
             partials = derivative(g, node, *parents)
@@ -64,11 +84,12 @@ def _gradients(root: Value, seed, as_values: bool) -> dict:
         else:
             partials = derivative(g, node.data, *[p.data for p in parents])
         for parent, partial in zip(parents, partials):
-            if parent in grads:
-                grads[parent] += partial
+            total = parent._grad_sum
+            if total is None:
+                parent._grad_sum = partial
+                touched.append(parent)
             else:
-                grads[parent] = partial
-    return grads
+                parent._grad_sum = total + partial
 
 
 def backward(root: Value) -> None:
@@ -76,8 +97,10 @@ def backward(root: Value) -> None:
 
     Each call adds the same amounts: grads left on nodes by earlier calls are never propagated.
     """
-    for node, g in _gradients(root, 1.0, as_values=False).items():
-        node.grad += g
+    with _gradient_pass() as touched:
+        _sum_gradients(root, 1.0, False, touched)
+        for node in touched:
+            node.grad += node._grad_sum
 
 
 def grad(output: Value, inputs: Sequence[Value], create_graph: bool = False) -> list:
@@ -92,9 +115,12 @@ def grad(output: Value, inputs: Sequence[Value], create_graph: bool = False) -> 
     for i, x in enumerate(inputs):
         if not isinstance(x, Value):
             raise TypeError(f"grad() inputs must be Values, got {type(x).__name__} at index {i}")
-    if not create_graph:
-        grads = _gradients(output, 1.0, as_values=False)
-        return [grads.get(x, 0.0) for x in inputs]
-    with enable_grad():  # the caller asked for a graph, so record one even in no_grad
-        grads = _gradients(output, Value(1.0), as_values=True)
-        return [grads[x] if x in grads else Value(0.0) for x in inputs]
+    with _gradient_pass() as touched, enable_grad() if create_graph else nullcontext():
+        _sum_gradients(output, Value(1.0) if create_graph else 1.0, create_graph, touched)
+        results = []
+        for x in inputs:
+            g = x._grad_sum
+            if g is None:  # output does not depend on x
+                g = Value(0.0) if create_graph else 0.0
+            results.append(g)
+        return results

@@ -61,7 +61,7 @@ class Value:
     op's name ("" for a leaf) and ``.parents`` its inputs in order.
     """
 
-    __slots__ = ("data", "grad", "label", "op", "parents")
+    __slots__ = ("data", "grad", "label", "op", "parents", "_grad_sum")
 
     def __init__(self, data: Number, label: str = "") -> None:
         if type(data) is not float:
@@ -75,6 +75,7 @@ class Value:
         self.label = label
         self.op = ""
         self.parents: tuple[Value, ...] = ()
+        self._grad_sum = None  # used by backpropagation while it runs
 
     def __repr__(self) -> str:
         label = f", label={self.label!r}" if self.label else ""
@@ -173,6 +174,7 @@ def apply(op: Op, *inputs: object):
     else:
         out.data = op.forward(*[x.data for x in inputs])
     out.grad = 0.0
+    out._grad_sum = None
     out.label = ""
     if _recording:
         out.op = op.name

@@ -383,3 +383,15 @@ def test_second_derivative_through_a_power_whose_exponent_passes_zero():
     x = Value(0.0)
     first, = grad((x.sigmoid() + 0.5) ** x, [x], create_graph=True)
     assert grad(first, [x]) == [pytest.approx(0.5)]
+
+
+def test_a_backward_that_fails_adds_nothing_and_the_next_one_is_right():
+    x = Value(0.0)
+    y = Value(2.0)
+    root = x**0.5 + y * y  # d/dx of sqrt at 0 is infinite: backward raises there
+    with pytest.raises(ZeroDivisionError):
+        root.backward()
+    assert (x.grad, y.grad, root.grad) == (0.0, 0.0, 0.0)
+    z = y * y
+    z.backward()
+    assert y.grad == 4.0
