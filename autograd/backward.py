@@ -50,19 +50,24 @@ def topological_order(root: Value, leaves: bool = True) -> list[Value]:
 
 
 _one_pass_at_a_time = threading.Lock()
+_in_pass = threading.local()
 
 
 @contextmanager
 def _gradient_pass():
     """While a pass runs, each node's gradient is summed in its own ``_grad_sum`` slot (cheaper
     than a dict); this lists the nodes touched and sets their slots back to None at the end."""
+    if getattr(_in_pass, "active", False):
+        raise RuntimeError("backward() or grad() was called while another one was running")
     touched: list[Value] = []
     with _one_pass_at_a_time:
+        _in_pass.active = True
         try:
             yield touched
         finally:
             for node in touched:
                 node._grad_sum = None
+            _in_pass.active = False
 
 
 def _sum_gradients(root: Value, seed, as_values: bool, touched: list[Value]) -> None:
@@ -71,8 +76,8 @@ def _sum_gradients(root: Value, seed, as_values: bool, touched: list[Value]) -> 
 
     Nodes are visited root first, so a node's gradient is complete before it is passed on.
     """
-    root._grad_sum = seed
     touched.append(root)
+    root._grad_sum = seed
     for node in reversed(topological_order(root, leaves=False)):
         parents = node.parents
         g = node._grad_sum
@@ -86,8 +91,8 @@ def _sum_gradients(root: Value, seed, as_values: bool, touched: list[Value]) -> 
         for parent, partial in zip(parents, partials):
             total = parent._grad_sum
             if total is None:
-                parent._grad_sum = partial
                 touched.append(parent)
+                parent._grad_sum = partial
             else:
                 parent._grad_sum = total + partial
 

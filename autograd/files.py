@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import stat
 from pathlib import Path
 
 
@@ -19,7 +20,7 @@ def write_atomically(path: str | os.PathLike[str], content: str | bytes) -> Path
     """Write ``content`` to ``path`` through a temporary file in the same folder, then rename it
     over ``path``: an interrupted or failing write never leaves ``path`` half-written, and nothing
     else behind. FileNotFoundError, before any writing, if the folder does not exist."""
-    path = Path(path)
+    path = Path(os.path.realpath(path))  # through a symlink, replace the file it points to
     folder = existing_folder(path)
     data = content.encode("utf-8") if isinstance(content, str) else content
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
@@ -35,8 +36,25 @@ def write_atomically(path: str | os.PathLike[str], content: str | bytes) -> Path
             f.write(data)
             f.flush()
             os.fsync(f.fileno())
+        if path.exists():  # a file that is replaced keeps its permissions
+            os.chmod(temp, stat.S_IMODE(path.stat().st_mode))
         os.replace(temp, path)
+        _sync_folder(folder)
     except BaseException:
         temp.unlink(missing_ok=True)
         raise
     return path
+
+
+def _sync_folder(folder: Path) -> None:
+    """Make a rename in ``folder`` durable, where the system allows opening a folder."""
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)

@@ -43,7 +43,7 @@ def numerical_grad(f: Callable[..., Value], xs: Sequence[Value | float], eps: fl
 
     d f / d x_i  ~=  (f(..., x_i + eps, ...) - f(..., x_i - eps, ...)) / (2 eps)
     """
-    if not isinstance(eps, numbers.Real) or not eps > 0 or not math.isfinite(eps):
+    if isinstance(eps, bool) or not isinstance(eps, numbers.Real) or not eps > 0 or not math.isfinite(eps):
         raise ValueError(f"eps must be a finite number > 0, got {eps!r}")
     point = _numbers(xs, "numerical_grad")
     slopes = []

@@ -80,6 +80,8 @@ def neg(x: float) -> float:
 
 
 def _pow_derivative(g, out, x, y):
+    if float(x) == 0.0 and 0.0 < float(y) < 1.0:
+        raise ZeroDivisionError(f"d/dx of x ** y is infinite at x = 0 for 0 < y < 1: 0.0 ** {float(y)!r}")
     # x**0 is the constant 1, so d/dx is 0 even at x = 0, where x**(y-1) is undefined.
     dx = g * 0.0 if float(x) == 0.0 and float(y) == 0.0 else g * y * x ** (y - 1.0)
     # d/dy = x**y * log(x) exists only for x > 0; at x <= 0 it is taken as 0 (x**y is not a real
@@ -92,13 +94,14 @@ def _pow_derivative(g, out, x, y):
 def power(x: float, y: float) -> float:
     """x ** y.   d/dx = y * x**(y-1) (0 at x = y = 0), d/dy = x**y * log(x) (0 where x <= 0)."""
     if x < 0.0 and not y.is_integer():
-        raise ValueError(f"negative base with a non-integer exponent: {x!r} ** {y!r}")
+        raise ValueError(f"negative base with a non-integer exponent: ({x!r}) ** {y!r}")
     if x == 0.0 and y < 0.0:
         raise ZeroDivisionError(f"zero to a negative power: {x!r} ** {y!r}")
     try:
         return x**y
     except OverflowError:
-        raise OverflowError(f"result too large: {x!r} ** {y!r}") from None
+        base = f"({x!r})" if x < 0.0 else repr(x)
+        raise OverflowError(f"result too large: {base} ** {y!r}") from None
 
 
 @op("exp", lambda g, out, x: (g * out,))

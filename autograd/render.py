@@ -50,8 +50,6 @@ class ValueGraph(graphviz.Digraph):
     def _repr_svg_(self) -> str:
         return svg_from_dot(self.source).decode("utf-8")
 
-    _repr_image_svg_xml = _repr_svg_
-
 
 def draw_dot(root: Value, rankdir: str = "LR", max_nodes: int = DEFAULT_MAX_NODES) -> graphviz.Digraph:
     """The graph that computed ``root``, as a ``graphviz.Digraph`` (a `ValueGraph`).

@@ -66,8 +66,11 @@ class Value:
     def __init__(self, data: Number, label: str = "") -> None:
         if type(data) is not float:
             if not isinstance(data, numbers.Real):
-                raise TypeError(f"Value() needs a real number, got {type(data).__name__}: {data!r}")
-            data = float(data)
+                raise TypeError(f"Value() needs a real number, got {type(data).__name__}: {data!r}"[:200])
+            try:
+                data = float(data)
+            except OverflowError:
+                raise OverflowError("Value() got a number too large for a float") from None
         if type(label) is not str:
             raise TypeError(f"Value label must be a str, got {type(label).__name__}")
         self.data = data
@@ -85,34 +88,34 @@ class Value:
         return self.data
 
     # Operators: a Value or a real number on either side.
-    def __add__(self, other):
+    def __add__(self, other: Value | Number) -> Value:
         return apply(ADD, self, other)
 
-    def __radd__(self, other):
+    def __radd__(self, other: Value | Number) -> Value:
         return apply(ADD, other, self)
 
-    def __sub__(self, other):
+    def __sub__(self, other: Value | Number) -> Value:
         return apply(SUB, self, other)
 
-    def __rsub__(self, other):
+    def __rsub__(self, other: Value | Number) -> Value:
         return apply(SUB, other, self)
 
-    def __mul__(self, other):
+    def __mul__(self, other: Value | Number) -> Value:
         return apply(MUL, self, other)
 
-    def __rmul__(self, other):
+    def __rmul__(self, other: Value | Number) -> Value:
         return apply(MUL, other, self)
 
-    def __truediv__(self, other):
+    def __truediv__(self, other: Value | Number) -> Value:
         return apply(DIV, self, other)
 
-    def __rtruediv__(self, other):
+    def __rtruediv__(self, other: Value | Number) -> Value:
         return apply(DIV, other, self)
 
-    def __pow__(self, other):
+    def __pow__(self, other: Value | Number) -> Value:
         return apply(POW, self, other)
 
-    def __rpow__(self, other):
+    def __rpow__(self, other: Value | Number) -> Value:
         return apply(POW, other, self)
 
     def __neg__(self) -> Value:

@@ -18,6 +18,8 @@ def mse_loss(preds: Scalar | Sequence[Scalar], targets: Scalar | Sequence[Scalar
     if isinstance(preds, Value) and _is_scalar(targets):  # one pair: the common case in training loops
         diff = preds - targets
         return diff * diff
+    if _is_scalar(preds) and _is_scalar(targets):
+        raise TypeError(f"mse_loss predictions must be Values, got {type(preds).__name__}")
     if _is_scalar(preds) or _is_scalar(targets):
         raise ValueError("mse_loss needs one prediction and one target, or two sequences of the same length")
     if len(preds) != len(targets):

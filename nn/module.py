@@ -77,6 +77,8 @@ class Module:
             state = json.loads(path.read_text(encoding="utf-8"))
         except json.JSONDecodeError as e:
             raise ValueError(f"{path} is not a valid JSON state dict: {e}") from None
+        except RecursionError:
+            raise ValueError(f"{path} is not a valid JSON state dict: nested too deeply") from None
         except UnicodeDecodeError:
             raise ValueError(f"{path} is not a valid JSON state dict: not UTF-8 text") from None
         if not isinstance(state, dict):
@@ -138,8 +140,8 @@ class Neuron(Module):
         return self.w + [self.b] if self.b is not None else list(self.w)
 
     def named_parameters(self) -> list[tuple[str, Value]]:
-        names = [f"w.{i}" for i in range(self.nin)] + ["b"]
-        return list(zip(names, self.parameters()))
+        named = [(f"w.{i}", w) for i, w in enumerate(self.w)]
+        return named + [("b", self.b)] if self.b is not None else named
 
     def __repr__(self) -> str:
         return f"Neuron({self.nin} -> 1 {self.activation}, bias={self.b is not None})"

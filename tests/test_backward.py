@@ -395,3 +395,24 @@ def test_a_backward_that_fails_adds_nothing_and_the_next_one_is_right():
     z = y * y
     z.backward()
     assert y.grad == 4.0
+
+
+def test_backward_through_a_root_at_zero_raises_a_clear_error():
+    x = Value(0.0)
+    with pytest.raises(ZeroDivisionError, match=r"infinite at x = 0.*0\.0 \*\* 0\.5"):
+        (x**0.5).backward()
+
+
+def test_backward_started_inside_a_backward_pass_raises_and_the_engine_recovers(monkeypatch):
+    from autograd.ops import OPS
+
+    def exp_derivative_that_backpropagates(g, out, x):
+        Value(1.0).backward()
+        return (g * out,)
+
+    monkeypatch.setitem(OPS, "exp", OPS["exp"]._replace(derivative=exp_derivative_that_backpropagates))
+    with pytest.raises(RuntimeError, match="while another one was running"):
+        Value(1.0).exp().backward()
+    x = Value(2.0)
+    (x * x).backward()
+    assert x.grad == 4.0

@@ -418,6 +418,7 @@ def test_save_into_a_missing_folder_names_it(tmp_path):
         pytest.param(json.dumps(MLP(3, [4, 1], bias=True).state_dict()), id="with-bias"),
         pytest.param('{"layers.0.neurons.0.w.0": NaN}', id="nan"),
         pytest.param("", id="empty"),
+        pytest.param("[" * 100_000 + "]" * 100_000, id="nested-too-deeply"),
     ],
 )
 def test_load_of_a_bad_file_names_the_file_and_changes_nothing(tmp_path, content):
@@ -428,6 +429,33 @@ def test_load_of_a_bad_file_names_the_file_and_changes_nothing(tmp_path, content
     with pytest.raises(ValueError, match="bad-model.json"):
         model.load(path)
     assert model.state_dict() == before
+
+
+@pytest.mark.skipif(not hasattr(os, "symlink"), reason="needs symlinks")
+def test_save_through_a_symlink_replaces_the_file_it_points_to(tmp_path):
+    target = tmp_path / "model.json"
+    link = tmp_path / "link.json"
+    MLP(3, [4, 1], seed=0).save(target)
+    link.symlink_to(target)
+    model = MLP(3, [4, 1], seed=1)
+    model.save(link)
+    assert link.is_symlink()
+    assert json.loads(target.read_text()) == model.state_dict()
+
+
+def test_save_keeps_the_permissions_of_the_file_it_replaces(tmp_path):
+    path = tmp_path / "model.json"
+    MLP(3, [4, 1], seed=0).save(path)
+    path.chmod(0o600)
+    MLP(3, [4, 1], seed=1).save(path)
+    assert path.stat().st_mode & 0o777 == 0o600
+
+
+def test_load_of_a_file_that_is_not_text_names_the_file(tmp_path):
+    path = tmp_path / "binary.json"
+    path.write_bytes(b"\xff\xfe\x00 not text")
+    with pytest.raises(ValueError, match="binary.json"):
+        MLP(3, [4, 1]).load(path)
 
 
 def test_load_of_a_missing_file_raises_file_not_found(tmp_path):
@@ -471,6 +499,11 @@ def test_mse_loss_value_and_gradient_match_hand_and_finite_differences(pairs):
     by_hand = sum((p - t) ** 2 for p, t in pairs) / n
     assert mse_loss([Value(p) for p in preds], targets).data == pytest.approx(by_hand, rel=1e-12, abs=1e-12)
     assert gradcheck(lambda *ps: mse_loss(list(ps), targets), preds)
+
+
+def test_mse_loss_of_a_number_prediction_says_predictions_must_be_values():
+    with pytest.raises(TypeError, match="predictions must be Values, got float"):
+        mse_loss(1.0, Value(2.0))
 
 
 def test_mse_loss_rejects_unequal_lengths():
