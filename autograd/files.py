@@ -20,12 +20,14 @@ def write_atomically(path: str | os.PathLike[str], content: str | bytes) -> Path
     """Write ``content`` to ``path`` through a temporary file in the same folder, then rename it
     over ``path``: an interrupted or failing write never leaves ``path`` half-written, and nothing
     else behind. FileNotFoundError, before any writing, if the folder does not exist."""
-    path = Path(os.path.realpath(path))  # through a symlink, replace the file it points to
-    folder = existing_folder(path)
+    path = Path(path)
+    existing_folder(path)
+    target = Path(os.path.realpath(path))  # through a symlink, replace the file it points to
+    folder = target.parent
     data = content.encode("utf-8") if isinstance(content, str) else content
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
     while True:
-        temp = folder / f".{path.name}.{secrets.token_hex(4)}.tmp"
+        temp = folder / f".{target.name}.{secrets.token_hex(4)}.tmp"
         try:
             fd = os.open(temp, flags, 0o666)  # like open(): the umask decides the file's mode
             break
@@ -36,9 +38,9 @@ def write_atomically(path: str | os.PathLike[str], content: str | bytes) -> Path
             f.write(data)
             f.flush()
             os.fsync(f.fileno())
-        if path.exists():  # a file that is replaced keeps its permissions
-            os.chmod(temp, stat.S_IMODE(path.stat().st_mode))
-        os.replace(temp, path)
+        if target.exists():  # a file that is replaced keeps its permissions
+            os.chmod(temp, stat.S_IMODE(target.stat().st_mode))
+        os.replace(temp, target)
         _sync_folder(folder)
     except BaseException:
         temp.unlink(missing_ok=True)
