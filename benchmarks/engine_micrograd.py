@@ -10,6 +10,9 @@ ReLU on the hidden layer, linear output -- the same math as chaingrad's net. W2 
 
 from __future__ import annotations
 
+from functools import partial
+from operator import attrgetter
+
 from micrograd.engine import Value
 from micrograd.nn import MLP
 
@@ -95,50 +98,9 @@ def mlp_step(model, inputs, targets) -> float:
     return loss.data
 
 
-def chain_build(depth: int):
-    """W3: x_(k+1) = x_k * a + b for ``depth`` steps; returns (x_0, x_depth)."""
-    a, b = workloads.CHAIN_A, workloads.CHAIN_B
-    x0 = Value(workloads.CHAIN_X0)
-    x = x0
-    for _ in range(depth):
-        x = x * a + b
-    return x0, x
-
-
-def chain_backward(graph) -> float:
-    """W3: backpropagate from x_depth; returns d x_depth / d x_0."""
-    x0, root = graph
-    root.backward()
-    return x0.grad
-
-
-def wide_build(a: list[float], b: list[float]):
-    """W5: leaves for a and b, their products and the pairwise sum; returns (leaves of a, leaves of b, sum)."""
-    va = [Value(x) for x in a]
-    vb = [Value(y) for y in b]
-    root = workloads.pairwise_sum([p * q for p, q in zip(va, vb)])
-    return va, vb, root
-
-
-def wide_backward(graph) -> float:
-    """W5: backpropagate from the sum; returns d sum / d a_0 (which is b_0)."""
-    va, vb, root = graph
-    root.backward()
-    return va[0].grad
-
-
-def root_of(graph) -> Value:
-    """The output node of a graph made by `chain_build` or `wide_build`."""
-    return graph[-1]
-
-
-def count_nodes(root: Value) -> int:
-    """Number of distinct Values in root's graph (every leaf included), following ``._prev``."""
-    seen = {id(root)}
-    stack = [root]
-    while stack:
-        for parent in stack.pop()._prev:
-            if id(parent) not in seen:
-                seen.add(id(parent))
-                stack.append(parent)
-    return len(seen)
+# W3, W4, W5: the graph workloads shared with the other engines, in micrograd Values.
+chain_build = partial(workloads.chain_build, Value)
+wide_build = partial(workloads.wide_build, Value)
+chain_backward = wide_backward = workloads.backward_from_last
+root_of = workloads.last
+count_nodes = partial(workloads.count_values, parents_of=attrgetter("_prev"))

@@ -106,3 +106,48 @@ def pairwise_sum(items: list):
             paired.append(items[-1])
         items = paired
     return items[0]
+
+
+# The graph workloads (W3, W4, W5), written once for every engine whose Value class has the usual
+# operators and a backward() that fills .grad: chaingrad's and micrograd's.
+
+
+def chain_build(value_class, depth: int):
+    """W3: x_(k+1) = x_k * a + b for ``depth`` steps; returns (x_0, x_depth)."""
+    x0 = value_class(CHAIN_X0)
+    x = x0
+    for _ in range(depth):
+        x = x * CHAIN_A + CHAIN_B
+    return x0, x
+
+
+def wide_build(value_class, a: list[float], b: list[float]):
+    """W5: leaves for a and b, their products and the pairwise sum; returns (leaves of a, leaves of b, sum)."""
+    va = [value_class(x) for x in a]
+    vb = [value_class(y) for y in b]
+    return va, vb, pairwise_sum([p * q for p, q in zip(va, vb)])
+
+
+def backward_from_last(graph) -> float:
+    """W3 and W5: backpropagate from the graph's output; returns the gradient of its first leaf
+    (d x_depth / d x_0 for the chain, d sum / d a_0 = b_0 for the wide sum)."""
+    first, root = graph[0], graph[-1]
+    root.backward()
+    return (first[0] if isinstance(first, list) else first).grad
+
+
+def last(graph):
+    """The output node of a graph made by `chain_build` or `wide_build`."""
+    return graph[-1]
+
+
+def count_values(root, parents_of) -> int:
+    """Number of distinct Values in root's graph (every leaf included); ``parents_of(v)`` gives v's inputs."""
+    seen = {id(root)}
+    stack = [root]
+    while stack:
+        for parent in parents_of(stack.pop()):
+            if id(parent) not in seen:
+                seen.add(id(parent))
+                stack.append(parent)
+    return len(seen)
