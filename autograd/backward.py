@@ -84,8 +84,10 @@ def _sum_gradients(root: Value, seed, as_values: bool, touched: list[Value]) -> 
         derivative = OPS[node.op].derivative
         if as_values:
             partials = derivative(g, node, *parents)
-        elif len(parents) == 2:  # the common case, spelled out to save building a list per node
+        elif len(parents) == 2:  # the common cases, spelled out to save building a list per node
             partials = derivative(g, node.data, parents[0].data, parents[1].data)
+        elif len(parents) == 1:
+            partials = derivative(g, node.data, parents[0].data)
         else:
             partials = derivative(g, node.data, *[p.data for p in parents])
         for parent, partial in zip(parents, partials):
