@@ -51,23 +51,32 @@ def topological_order(root: Value, leaves: bool = True) -> list[Value]:
 
 _one_pass_at_a_time = threading.Lock()
 _in_pass = threading.local()
+_touched: list[Value] = []  # nodes whose _grad_sum is in use, or still to be reset
+
+
+def _reset_touched() -> None:
+    """Set every touched node's ``_grad_sum`` back to None. A node leaves the list only after its
+    reset, so an interrupt (Ctrl-C) here leaves the rest for the next pass to reset."""
+    while _touched:
+        _touched[-1]._grad_sum = None
+        _touched.pop()
 
 
 @contextmanager
 def _gradient_pass():
     """While a pass runs, each node's gradient is summed in its own ``_grad_sum`` slot (cheaper
-    than a dict); this lists the nodes touched and sets their slots back to None at the end."""
+    than a dict); this yields the list the pass records the nodes it touches in, and resets
+    their slots at the end. One pass runs at a time."""
     if getattr(_in_pass, "active", False):
         raise RuntimeError("backward() or grad() was called while another one was running")
-    touched: list[Value] = []
     with _one_pass_at_a_time:
-        _in_pass.active = True
         try:
-            yield touched
+            _in_pass.active = True
+            _reset_touched()  # left over only if an earlier reset was interrupted
+            yield _touched
         finally:
-            for node in touched:
-                node._grad_sum = None
             _in_pass.active = False
+            _reset_touched()
 
 
 def _sum_gradients(root: Value, seed, as_values: bool, touched: list[Value]) -> None:

@@ -23,11 +23,13 @@ def write_atomically(path: str | os.PathLike[str], content: str | bytes) -> Path
     path = Path(path)
     existing_folder(path)
     target = Path(os.path.realpath(path))  # through a symlink, replace the file it points to
+    if target.exists() and not target.is_file():
+        raise FileExistsError(f"{str(path)!r} exists and is not a regular file; it is not replaced")
     folder = target.parent
     data = content.encode("utf-8") if isinstance(content, str) else content
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
     while True:
-        temp = folder / f".{target.name}.{secrets.token_hex(4)}.tmp"
+        temp = folder / f".{target.name[:200]}.{secrets.token_hex(4)}.tmp"  # within name limits
         try:
             fd = os.open(temp, flags, 0o666)  # like open(): the umask decides the file's mode
             break

@@ -80,10 +80,12 @@ def neg(x: float) -> float:
 
 
 def _pow_derivative(g, out, x, y):
-    if float(x) == 0.0 and 0.0 < float(y) < 1.0:
-        raise ZeroDivisionError(f"d/dx of x ** y is infinite at x = 0 for 0 < y < 1: 0.0 ** {float(y)!r}")
-    # x**0 is the constant 1, so d/dx is 0 even at x = 0, where x**(y-1) is undefined.
-    dx = g * 0.0 if float(x) == 0.0 and float(y) == 0.0 else g * y * x ** (y - 1.0)
+    if float(x) == 0.0 and 0.0 <= float(y) < 1.0:
+        # x**(y-1) is undefined at x = 0: x**0 is the constant 1 (d/dx = 0), and a root such as
+        # x**0.5 has an infinite slope there (d/dx = inf, as its limit from the right).
+        dx = g * 0.0 if float(y) == 0.0 or float(g) == 0.0 else g * math.inf
+    else:
+        dx = g * y * x ** (y - 1.0)
     # d/dy = x**y * log(x) exists only for x > 0; at x <= 0 it is taken as 0 (x**y is not a real
     # function of y around there).
     dy = g * out * natural_log(x) if positive(x) else g * 0.0
@@ -92,8 +94,8 @@ def _pow_derivative(g, out, x, y):
 
 @op("**", _pow_derivative)
 def power(x: float, y: float) -> float:
-    """x ** y.   d/dx = y * x**(y-1) (0 at x = y = 0), d/dy = x**y * log(x) (0 where x <= 0)."""
-    if x < 0.0 and not y.is_integer():
+    """x ** y.   d/dx = y * x**(y-1) (at x = 0: 0 for y = 0, inf for 0 < y < 1), d/dy = x**y * log(x) (0 where x <= 0)."""
+    if x < 0.0 and not float(y).is_integer():
         raise ValueError(f"negative base with a non-integer exponent: ({x!r}) ** {y!r}")
     if x == 0.0 and y < 0.0:
         raise ZeroDivisionError(f"zero to a negative power: {x!r} ** {y!r}")

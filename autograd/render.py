@@ -35,7 +35,7 @@ _wasm_lock = threading.Lock()  # the WebAssembly Graphviz is one shared instance
 
 # Characters with a meaning in record labels, and how to write them literally.
 _RECORD_ESCAPES = str.maketrans(
-    {c: "\\" + c for c in "\\{}|<>"} | {"\n": "\\n", "\r": ""}
+    {c: "\\" + c for c in "\\{}|<>"} | {"\n": "\\n", "\r": "", "\0": ""}
 )
 
 
@@ -84,7 +84,7 @@ def draw_dot(root: Value, rankdir: str = "LR", max_nodes: int = DEFAULT_MAX_NODE
     names = {v: f"n{i}" for i, v in enumerate(order)}
     for v in order:
         name = names[v]
-        fields = [v.label] if v.label else []
+        fields = [str(v.label)] if v.label else []
         fields += [f"data {v.data:.4g}", f"grad {v.grad:.4g}"]
         record = "{ " + " | ".join(f.translate(_RECORD_ESCAPES) for f in fields) + " }"
         style = {}

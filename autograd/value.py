@@ -3,41 +3,40 @@
 from __future__ import annotations
 
 import numbers
+from contextvars import ContextVar
 from typing import Iterable, Union
 
 from .ops import OPS, Op
 
 Number = Union[int, float]
 
-_recording = True  # False inside `no_grad`: ops then make leaves and keep no graph
+# Whether ops record graphs, and the settings that enclosing `with` blocks restore: per thread (and
+# per asyncio task), so one thread's `no_grad` never switches recording off in another.
+_recording: ContextVar[bool] = ContextVar("chaingrad_recording", default=True)
+_saved: ContextVar[tuple[bool, ...]] = ContextVar("chaingrad_saved_recording", default=())
 
 
 class _GradMode:
     """Context manager that sets whether ops record graphs, restoring the old setting on exit.
-
-    Nestable; one object may be re-entered and reused, exceptions included.
-    """
+    Nestable; one object may be re-entered and reused, exceptions included."""
 
     recording: bool
 
-    __slots__ = ("_saved",)
-
-    def __init__(self) -> None:
-        self._saved: list[bool] = []
+    __slots__ = ()
 
     def __enter__(self):
-        global _recording
-        self._saved.append(_recording)
-        _recording = self.recording
+        _saved.set(_saved.get() + (_recording.get(),))
+        _recording.set(self.recording)
         return self
 
     def __exit__(self, *exc_info: object) -> None:
-        global _recording
-        _recording = self._saved.pop()
+        saved = _saved.get()
+        _recording.set(saved[-1])
+        _saved.set(saved[:-1])
 
 
 class no_grad(_GradMode):
-    """Context manager: Values made inside record no parents, so no graph is kept.
+    """Context manager: Values made inside (in this thread) record no parents, so no graph is kept.
 
     Forward values are unchanged. Nestable; one object may be re-entered and reused, and the
     previous state comes back on exit, exceptions included.
@@ -146,13 +145,9 @@ class Value:
         backward(self)
 
 
-def as_value(x: object) -> Value | None:
-    """x itself if it is a Value, a new constant leaf if it is a real number, else None."""
-    if isinstance(x, Value):
-        return x
-    if isinstance(x, (float, int)) or isinstance(x, numbers.Real):  # the first test is the fast one
-        return Value(x)
-    return None
+def as_value(x: object) -> Value:
+    """x itself if it is a Value, else a new constant leaf (TypeError if x is not a real number)."""
+    return x if isinstance(x, Value) else Value(x)
 
 
 def apply(op: Op, *inputs: object):
@@ -164,8 +159,9 @@ def apply(op: Op, *inputs: object):
     """
     for x in inputs:
         if type(x) is not Value:
-            inputs = tuple(map(as_value, inputs))
-            if None in inputs:
+            try:
+                inputs = tuple(map(as_value, inputs))
+            except TypeError:
                 return NotImplemented
             break
     out = _new(Value)  # skips __init__'s checks: forward always returns a float
@@ -179,7 +175,7 @@ def apply(op: Op, *inputs: object):
     out.grad = 0.0
     out._grad_sum = None
     out.label = ""
-    if _recording:
+    if _recording.get():
         out.op = op.name
         out.parents = inputs
     else:
@@ -202,7 +198,7 @@ def dot(weights: Iterable[Value | Number], inputs: Iterable[Value | Number], bia
     operands = (*weights, *inputs) if bias is None else (*weights, *inputs, bias)
     out = apply(DOT, *operands)
     if out is NotImplemented:
-        bad = next(x for x in operands if as_value(x) is None)
+        bad = next(x for x in operands if not isinstance(x, (Value, numbers.Real)))
         raise TypeError(f"dot takes Values or real numbers, got {type(bad).__name__}")
     return out
 

@@ -75,7 +75,7 @@ class Module:
         path = Path(path)
         try:
             state = json.loads(path.read_text(encoding="utf-8"))
-        except json.JSONDecodeError as e:
+        except ValueError as e:  # bad JSON, or a number too long to read
             raise ValueError(f"{path} is not a valid JSON state dict: {e}") from None
         except RecursionError:
             raise ValueError(f"{path} is not a valid JSON state dict: nested too deeply") from None
@@ -113,7 +113,7 @@ def as_inputs(x: Sequence[Value | Number], nin: int) -> list[Value]:
         raise TypeError(f"input must be a sequence of {nin} numbers or Values, got {type(x).__name__}")
     if len(x) != nin:
         raise ValueError(f"expected {nin} inputs, got {len(x)}")
-    return [v if type(v) is Value else Value(v) for v in x]
+    return [v if isinstance(v, Value) else Value(v) for v in x]
 
 
 class Neuron(Module):

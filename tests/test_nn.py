@@ -419,6 +419,7 @@ def test_save_into_a_missing_folder_names_it(tmp_path):
         pytest.param('{"layers.0.neurons.0.w.0": NaN}', id="nan"),
         pytest.param("", id="empty"),
         pytest.param("[" * 100_000 + "]" * 100_000, id="nested-too-deeply"),
+        pytest.param('{"layers.0.neurons.0.w.0": ' + "1" * 5000 + "}", id="number-too-long"),
     ],
 )
 def test_load_of_a_bad_file_names_the_file_and_changes_nothing(tmp_path, content):
@@ -643,3 +644,26 @@ def test_demo_train_epoch_equals_a_plain_sgd_epoch(demo):
     epoch_error = demo.train_epoch(theirs, SGD(theirs.parameters(), lr=0.1), demo.backprop_gradients)
     assert epoch_error == pytest.approx(sum(errors) / len(errors), rel=1e-12)
     assert theirs.state_dict() == pytest.approx(ours.state_dict(), rel=1e-12)
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs named pipes")
+def test_save_refuses_to_replace_something_that_is_not_a_regular_file(tmp_path):
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    with pytest.raises(FileExistsError, match="not a regular file"):
+        MLP(3, [4, 1]).save(fifo)
+    assert not fifo.is_file()
+
+
+def test_save_works_for_the_longest_file_name_the_system_allows(tmp_path):
+    path = tmp_path / ("m" * 250 + ".json")
+    MLP(3, [4, 1], seed=0).save(path)
+    assert json.loads(path.read_text()) == MLP(3, [4, 1], seed=0).state_dict()
+
+
+def test_mlp_takes_value_subclasses_as_inputs():
+    class Tagged(Value):
+        __slots__ = ()
+
+    out = MLP(2, [1], seed=0)([Tagged(1.0), Tagged(2.0)])
+    assert isinstance(out, Value)

@@ -228,3 +228,9 @@ def test_notebook_display_without_system_graphviz(no_dot):
     assert ET.fromstring(bundle["image/svg+xml"].encode()).tag == SVG_NS + "svg"
     assert ET.fromstring(g._repr_svg_().encode()).tag == SVG_NS + "svg"
     assert g._repr_mimebundle_(include=["image/png"]) == {}
+
+
+def test_a_label_with_a_nul_character_still_renders(tmp_path):
+    v = Value(1.0, label="a\x00b")
+    path = render_svg(v * 2, tmp_path / "nul.svg")
+    assert "ab" in path.read_text(encoding="utf-8")
