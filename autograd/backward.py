@@ -55,11 +55,11 @@ _touched: list[Value] = []  # nodes whose _grad_sum is in use, or still to be re
 
 
 def _reset_touched() -> None:
-    """Set every touched node's ``_grad_sum`` back to None. A node leaves the list only after its
-    reset, so an interrupt (Ctrl-C) here leaves the rest for the next pass to reset."""
-    while _touched:
-        _touched[-1]._grad_sum = None
-        _touched.pop()
+    """Set every touched node's ``_grad_sum`` back to None. The list is emptied only after all the
+    resets, so an interrupt (Ctrl-C) here leaves them all for the next pass to redo."""
+    for node in _touched:
+        node._grad_sum = None
+    _touched.clear()
 
 
 @contextmanager

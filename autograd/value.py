@@ -16,6 +16,11 @@ _recording: ContextVar[bool] = ContextVar("chaingrad_recording", default=True)
 _saved: ContextVar[tuple[bool, ...]] = ContextVar("chaingrad_saved_recording", default=())
 
 
+def is_grad_enabled() -> bool:
+    """Whether ops record graphs here and now: False inside `no_grad` (in this thread)."""
+    return _recording.get()
+
+
 class _GradMode:
     """Context manager that sets whether ops record graphs, restoring the old setting on exit.
     Nestable; one object may be re-entered and reused, exceptions included."""

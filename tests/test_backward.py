@@ -6,7 +6,7 @@ import sys
 
 import pytest
 
-from autograd import Value, dot, grad, no_grad, numerical_grad
+from autograd import Value, dot, grad, is_grad_enabled, no_grad, numerical_grad
 
 
 def records_graph() -> bool:
@@ -174,6 +174,16 @@ def test_no_grad_restores_recording_after_an_exception():
         with no_grad():
             Value(-1.0).log()
     assert records_graph()
+
+
+def test_is_grad_enabled_tells_whether_ops_record():
+    assert is_grad_enabled() and records_graph()
+    with no_grad():
+        assert not is_grad_enabled() and not records_graph()
+        with no_grad():
+            assert not is_grad_enabled()
+        assert not is_grad_enabled()
+    assert is_grad_enabled()
 
 
 def test_no_grad_enter_returns_the_context_manager():

@@ -207,6 +207,35 @@ def test_mlp_accepts_values_as_inputs_and_backprops_into_them():
     assert [xi.grad for xi in x] == pytest.approx(expected, abs=1e-6)
 
 
+inputs_in_range = st.floats(min_value=-3, max_value=3, allow_nan=False)
+
+
+@given(shape=shapes, bias=st.booleans(), seed=seeds, activation=st.sampled_from(["relu", "tanh", "sigmoid"]), data=st.data())
+def test_modules_under_no_grad_give_the_same_numbers_as_leaves(shape, bias, seed, activation, data):
+    nin, nouts = shape
+    model = MLP(nin, nouts, activation=activation, bias=bias, seed=seed)
+    x = data.draw(st.lists(inputs_in_range, min_size=nin, max_size=nin))
+    layer, neuron = model.layers[0], model.layers[0].neurons[0]
+    recorded = [model(x), layer(x), neuron(x)]
+    with no_grad():
+        plain = [model(x), layer(x), neuron(x)]
+    for want, got in zip(recorded, plain):
+        want, got = (want, got) if isinstance(want, list) else ([want], [got])
+        assert [v.data for v in got] == [v.data for v in want]  # the same op functions: bit for bit
+        assert all(type(v) is Value and v.parents == () and v.op == "" for v in got)
+
+
+@pytest.mark.parametrize("call", [lambda m, x: m(x), lambda m, x: m.layers[0](x), lambda m, x: m.layers[0].neurons[0](x)])
+def test_modules_under_no_grad_check_inputs_as_with_grad(call):
+    model = MLP(2, [3, 1], seed=0)
+    with no_grad():
+        assert call(model, [Value(0.5), 2]) is not None  # Values and numbers mixed
+        with pytest.raises(TypeError, match="str"):
+            call(model, [0.5, "2"])
+        with pytest.raises(ValueError, match="expected 2 inputs, got 3"):
+            call(model, [0.5, 1.0, 2.0])
+
+
 @pytest.mark.parametrize("x", [[1, 0], [1, 0, 1, 1]])
 def test_mlp_rejects_wrong_input_length_naming_both_lengths(x):
     with pytest.raises(ValueError) as excinfo:
