@@ -221,7 +221,7 @@ class MLP(Module):
         if is_grad_enabled():
             for layer in self.layers:
                 x = layer.forward(x)
-        else:  # no graph is kept, so the layers pass plain floats: several times faster
+        else:  # no graph is kept, so the layers pass plain floats and make no nodes
             numbers = [v.data for v in x]
             for layer in self.layers:
                 numbers = layer.forward_numbers(numbers)
