@@ -5,7 +5,7 @@ from __future__ import annotations
 import numbers
 from typing import Sequence, Union
 
-from autograd import Value
+from autograd import Value, dot
 
 Scalar = Union[Value, int, float]
 
@@ -13,7 +13,8 @@ Scalar = Union[Value, int, float]
 def mse_loss(preds: Scalar | Sequence[Scalar], targets: Scalar | Sequence[Scalar]) -> Value:
     """Mean squared error: (1/n) * sum_i (pred_i - target_i)**2.
 
-    Takes one prediction and one target, or two sequences of the same length.
+    Takes one prediction and one target, or two sequences of the same length. For sequences the
+    sum of squares is a single "dot" node, diffs . diffs.
     """
     if isinstance(preds, Value) and _is_scalar(targets):  # one pair: the common case in training loops
         diff = preds - targets
@@ -26,16 +27,15 @@ def mse_loss(preds: Scalar | Sequence[Scalar], targets: Scalar | Sequence[Scalar
         raise ValueError(f"mse_loss got {len(preds)} predictions but {len(targets)} targets")
     if len(preds) == 0:
         raise ValueError("mse_loss got no predictions")
-    errors = []
+    diffs = []
     for p, t in zip(preds, targets):
         if not isinstance(p, Value):
             raise TypeError(f"mse_loss predictions must be Values, got {type(p).__name__}")
         if not _is_scalar(t):
             raise TypeError(f"mse_loss targets must be numbers or Values, got {type(t).__name__}")
-        diff = p - t
-        errors.append(diff * diff)
-    total = sum(errors[1:], errors[0])
-    return total if len(errors) == 1 else total / len(errors)
+        diffs.append(p - t)
+    total = dot(diffs, diffs)  # the sum of squares as one node, not n products and n-1 sums
+    return total if len(diffs) == 1 else total / len(diffs)
 
 
 def _is_scalar(x: object) -> bool:

@@ -512,6 +512,17 @@ def test_mse_loss_of_sequences_is_the_mean_and_its_gradient():
     assert [p.grad for p in preds] == [1.0, 2.0]  # 2 * (p - t) / 2
 
 
+def test_mse_loss_of_many_pairs_sums_the_squares_in_one_dot_node():
+    preds = [Value(float(i)) for i in range(1000)]
+    loss = mse_loss(preds, [0.0] * 1000)
+    total = loss.parents[0]  # loss = total / 1000
+    assert (loss.op, total.op) == ("/", "dot")
+    diffs = [p - 0.0 for p in preds]
+    assert [d.data for d in total.parents] == [d.data for d in diffs + diffs]  # diffs . diffs
+    loss.backward()
+    assert [p.grad for p in preds] == pytest.approx([2 * i / 1000 for i in range(1000)], rel=1e-12)
+
+
 def test_mse_loss_accepts_value_targets_and_backprops_into_them():
     pred, target = Value(3.0), Value(1.0)
     mse_loss(pred, target).backward()
