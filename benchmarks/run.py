@@ -1,6 +1,6 @@
 """Benchmark chaingrad against micrograd and hand-written float code, and print one table.
 
-    python benchmarks/run.py [--quick] [--only W1,W3] [--engines chaingrad,micrograd]
+    python benchmarks/run.py [--quick] [--only W1,W3] [--engines chaingrad,micrograd,handwritten,floor]
 
 Every (engine, workload, size) is measured in its own process (`worker.py`), one after the other,
 so engines never share a heap or a warmed-up interpreter. The table shows medians and each
@@ -27,6 +27,9 @@ REPO = HERE.parent
 WORKER = HERE / "worker.py"
 
 ENGINES = ["chaingrad", "micrograd", "handwritten"]
+# Run only when asked for with --engines: a lower bound for engines of chaingrad's design
+# (engine_floor.py), to tell what a target asks of the graph itself.
+EXTRA_ENGINES = ["floor"]
 WORKLOADS = ["W1", "W2", "W3", "W4", "W5"]
 
 # (timed repeats, seconds after which no further repeat starts, W3 depths, W5 size)
@@ -225,8 +228,8 @@ def target_lines(results: dict, engines: list[str], settings: dict) -> list[str]
     def metric(job_key, engine, name):
         return results.get((job_key, engine), {}).get("metrics", {}).get(name)
 
-    def ratio(job_key, name):
-        c, m = metric(job_key, "chaingrad", name), metric(job_key, "micrograd", name)
+    def ratio(job_key, name, engine="chaingrad"):
+        c, m = metric(job_key, engine, name), metric(job_key, "micrograd", name)
         if c and m and "value" in c and "value" in m:
             return m["value"] / c["value"]
         return None
@@ -240,6 +243,10 @@ def target_lines(results: dict, engines: list[str], settings: dict) -> list[str]
             status = "micrograd not measured" if r is None else ("met" if r >= goal else "NOT met")
             shown = "-" if r is None else f"{r:.3g}x"
             lines.append(f"{what}: chaingrad at least {goal:g}x faster than micrograd: {shown} -> {status}")
+            floor = ratio((workload, None), name, "floor")
+            if floor is not None:
+                verdict = "within reach" if floor >= goal else "out of reach for any engine of this design"
+                lines.append(f"{what}: the floor engine (a lower bound) is {floor:.3g}x faster than micrograd: {goal:g}x is {verdict}")
     deepest = 10**6
     if (("W3", deepest), "chaingrad") in results:
         b, w = metric(("W3", deepest), "chaingrad", "build"), metric(("W3", deepest), "chaingrad", "backward")
@@ -264,7 +271,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--only", default=",".join(WORKLOADS),
                         help="comma-separated workloads to run, e.g. W1,W2 (default: all)")
     parser.add_argument("--engines", default=",".join(ENGINES),
-                        help="comma-separated engines to run (default: chaingrad,micrograd,handwritten)")
+                        help="comma-separated engines to run (default: chaingrad,micrograd,handwritten; "
+                             "add floor for the lower bound of chaingrad's design)")
     parser.add_argument("--timeout", type=float, default=900.0,
                         help="seconds after which one worker process counts as failed (default 900)")
     args = parser.parse_args(argv)
@@ -274,15 +282,15 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         if w not in WORKLOADS:
             parser.error(f"--only: unknown workload {w!r}; choose from {', '.join(WORKLOADS)}")
     for e in args.engines:
-        if e not in ENGINES:
-            parser.error(f"--engines: unknown engine {e!r}; choose from {', '.join(ENGINES)}")
+        if e not in ENGINES + EXTRA_ENGINES:
+            parser.error(f"--engines: unknown engine {e!r}; choose from {', '.join(ENGINES + EXTRA_ENGINES)}")
     return args
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     settings = QUICK if args.quick else FULL
-    engines = [e for e in ENGINES if e in args.engines]
+    engines = [e for e in ENGINES + EXTRA_ENGINES if e in args.engines]
     mg_version = micrograd_version()
     started = time.perf_counter()
     jobs = cases(settings, args.only)

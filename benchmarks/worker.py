@@ -25,7 +25,8 @@ import tracemalloc
 
 import workloads
 
-ENGINES = {"chaingrad": "engine_chaingrad", "micrograd": "engine_micrograd", "handwritten": "engine_handwritten"}
+ENGINES = {"chaingrad": "engine_chaingrad", "micrograd": "engine_micrograd", "handwritten": "engine_handwritten",
+           "floor": "engine_floor"}
 
 
 def error_name(e: BaseException) -> str:

@@ -58,3 +58,43 @@ def test_run_prints_one_table_with_a_row_per_workload():
     rows = [line for line in done.stdout.splitlines() if line.startswith("| W")]
     assert rows[0].startswith("| W1")
     assert any(row.startswith("| W3") for row in rows)
+
+
+@pytest.mark.parametrize("workload, key", [("W1", "final_error"), ("W2", "losses")])
+def test_floor_engine_computes_the_same_training_as_handwritten_floats(workload, key):
+    # The floor is a lower bound only if it does all the work: its numbers must be the same.
+    floor = measure("floor", workload)["info"][key]
+    by_hand = measure("handwritten", workload)["info"][key]
+    assert floor == pytest.approx(by_hand, rel=1e-9)
+
+
+def test_floor_engine_is_run_only_when_asked_for():
+    command = [sys.executable, str(BENCHMARKS / "run.py"), "--quick", "--only", "W1"]
+    plain = subprocess.run(command + ["--engines", "chaingrad,handwritten"], capture_output=True, text=True, timeout=300)
+    assert plain.returncode == 0, plain.stderr
+    assert "floor" not in plain.stdout
+    with_floor = subprocess.run(command + ["--engines", "chaingrad,handwritten,floor"],
+                                capture_output=True, text=True, timeout=300)
+    assert with_floor.returncode == 0, with_floor.stderr
+    header = next(line for line in with_floor.stdout.splitlines() if line.startswith("| workload"))
+    assert "| floor " in header and "floor/chaingrad" in header
+
+
+def test_targets_say_whether_the_floor_engine_could_reach_them():
+    sys.path.insert(0, str(BENCHMARKS))
+    try:
+        import run
+    finally:
+        sys.path.remove(str(BENCHMARKS))
+
+    def timing(seconds):
+        return {"metrics": {"train": {"value": seconds}}}
+
+    results = {(("W1", None), "chaingrad"): timing(0.020), (("W1", None), "micrograd"): timing(0.040),
+               (("W1", None), "floor"): timing(0.010)}
+    lines = run.target_lines(results, ["chaingrad", "micrograd", "floor"], run.QUICK)
+    assert lines[0] == "W1 seed: chaingrad at least 8x faster than micrograd: 2x -> NOT met"
+    assert lines[1] == ("W1 seed: the floor engine (a lower bound) is 4x faster than micrograd: "
+                        "8x is out of reach for any engine of this design")
+    results[(("W1", None), "floor")] = timing(0.004)
+    assert run.target_lines(results, ["chaingrad", "micrograd", "floor"], run.QUICK)[1].endswith("8x is within reach")
