@@ -80,12 +80,32 @@ def test_floor_engine_is_run_only_when_asked_for():
     assert "| floor " in header and "floor/chaingrad" in header
 
 
-def test_targets_say_whether_the_floor_engine_could_reach_them():
+def import_run():
     sys.path.insert(0, str(BENCHMARKS))
     try:
         import run
     finally:
         sys.path.remove(str(BENCHMARKS))
+    return run
+
+
+def test_rounds_combine_into_the_median_of_their_medians():
+    run = import_run()
+
+    def result(seconds, repeats=5):
+        return {"metrics": {"step": {"value": seconds, "unit": "s", "repeats": repeats}}, "info": {"losses": [seconds]}}
+
+    combined = run.combine_rounds([result(0.030), result(0.090, repeats=2), result(0.035)])
+    assert combined["metrics"]["step"] == {"value": 0.035, "unit": "s", "repeats": 2}
+    assert combined["info"] == {"losses": [0.035]}  # the last round's
+    failed = {"fatal": "MemoryError"}
+    assert run.combine_rounds([result(0.030), failed, result(0.035)]) == failed
+    broken = {"metrics": {"step": {"error": "RecursionError"}}, "info": {}}
+    assert run.combine_rounds([result(0.030), broken])["metrics"]["step"] == {"error": "RecursionError"}
+
+
+def test_targets_say_whether_the_floor_engine_could_reach_them():
+    run = import_run()
 
     def timing(seconds):
         return {"metrics": {"train": {"value": seconds}}}
