@@ -85,7 +85,11 @@ def _pow_derivative(g, out, x, y):
         # x**0.5 has an infinite slope there (d/dx = inf, as its limit from the right).
         dx = g * 0.0 if float(y) == 0.0 or float(g) == 0.0 else g * math.inf
     else:
-        dx = g * y * x ** (y - 1.0)
+        try:
+            slope = x ** (y - 1.0)
+        except OverflowError:  # a tiny x to a negative power: the slope is beyond the floats
+            slope = math.inf if positive(x) or float(y) % 2.0 == 1.0 else -math.inf  # sign of x**(y-1)
+        dx = g * y * slope
     # d/dy = x**y * log(x) exists only for x > 0; at x <= 0 it is taken as 0 (x**y is not a real
     # function of y around there).
     dy = g * out * natural_log(x) if positive(x) else g * 0.0

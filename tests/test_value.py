@@ -258,6 +258,24 @@ def test_pow_overflow_raises_overflow_error():
         Value(10.0) ** 400
 
 
+@pytest.mark.parametrize(
+    "x, y, slope",
+    [
+        (1e-300, -1.0, -math.inf),  # d/dx x**-1 = -x**-2
+        (-1e-300, -1.0, -math.inf),
+        (-1e-154, -2.0, math.inf),  # -2 * x**-3, and x**-3 < 0
+        (1e-200, -1.5, -math.inf),
+    ],
+)
+def test_slope_too_steep_for_a_float_is_infinite_not_an_error(x, y, slope):
+    # The output itself fits in a float; only the derivative y * x**(y-1) does not.
+    base = Value(x)
+    out = base**y
+    out.backward()
+    assert math.isfinite(out.data) and base.grad == slope
+    assert grad(base**y, [base], create_graph=True)[0].data == slope
+
+
 def test_negative_base_with_integer_exponent_is_fine():
     assert (Value(-2.0) ** 3).data == -8.0
 
