@@ -86,10 +86,12 @@ def _pow_derivative(g, out, x, y):
         dx = g * 0.0 if float(y) == 0.0 or float(g) == 0.0 else g * math.inf
     else:
         try:
-            slope = x ** (y - 1.0)
+            dx = g * y * x ** (y - 1.0)
         except OverflowError:  # a tiny x to a negative power: the slope is beyond the floats
-            slope = math.inf if positive(x) or float(y) % 2.0 == 1.0 else -math.inf  # sign of x**(y-1)
-        dx = g * y * slope
+            if float(g) == 0.0 or float(y) == 0.0:
+                dx = g * 0.0  # nothing flows back (as where the slope fits), not 0 * inf = nan
+            else:
+                dx = g * y * (math.inf if positive(x) or float(y) % 2.0 == 1.0 else -math.inf)  # sign of x**(y-1)
     # d/dy = x**y * log(x) exists only for x > 0; at x <= 0 it is taken as 0 (x**y is not a real
     # function of y around there).
     dy = g * out * natural_log(x) if positive(x) else g * 0.0

@@ -1,15 +1,16 @@
-"""A lower bound for chaingrad's design, not a library: the least work any engine can do that keeps
-one Python object per op result and backpropagates through the recorded graph.
+"""chaingrad's design stripped to its minimum, a practical lower bound and not a library: one Python
+object per op result, and backpropagation through the recorded graph.
 
 What it keeps, as chaingrad does: a node object with ``__slots__`` per op, parents as a tuple, a
 neuron's weighted sum as one node, an iterative topological order, and per-node gradient sums.
-What it leaves out, to be as fast as such an engine can be: every check of its inputs, the table of
-ops (each derivative is written inline in the one backward loop), grad mode, the lock, labels,
-higher-order gradients and the constant leaves (a constant is stored in the node that uses it).
+What it leaves out, to be as fast as such an engine can be made: every check of its inputs, the
+table of ops (each derivative is written inline in the one backward loop), grad mode, the lock,
+labels and higher-order gradients. It is generous to itself: a constant lives inside the op that
+uses it (no leaf), and the mean squared error is one node.
 
 Run it with ``python benchmarks/run.py --engines chaingrad,micrograd,handwritten,floor``. Its time
-minus ``handwritten``'s is what the graph itself costs on this interpreter; no engine of this design
-can be faster, so a target below this engine's time cannot be met by tuning chaingrad.
+minus ``handwritten``'s is roughly what the graph itself costs on this interpreter; a speed target
+that this engine misses is not one that tuning chaingrad can meet.
 """
 
 from __future__ import annotations

@@ -23,8 +23,8 @@ ACTIVATIONS = {
     "sigmoid": Value.sigmoid,
     "linear": None,
 }
-# The same activations and weighted sum on plain floats, by the ops' own forward functions: what
-# modules compute when grad is off (inside no_grad), where no graph is kept and so no node is needed.
+# The same activations and weighted sum on plain floats, by the ops' own forward functions: what a
+# neuron computes when grad is off (inside no_grad), where no graph is kept and so no node is needed.
 ACTIVATIONS_ON_NUMBERS = {name: OPS[name].forward if name != "linear" else None for name in ACTIVATIONS}
 WEIGHTED_SUM = OPS["dot"].forward
 
@@ -135,21 +135,29 @@ class Neuron(Module):
         self.b = Value(2.0 * rng.random() - 1.0) if bias else None
 
     def __call__(self, x: Sequence[Value | Number]) -> Value:
-        x = as_inputs(x, self.nin)
-        if is_grad_enabled():
-            return self.forward(x)
-        return Value(self.forward_numbers([v.data for v in x]))
+        return self.forward(as_inputs(x, self.nin))
 
     def forward(self, x: list[Value]) -> Value:
         """The neuron's output for x, already checked by `as_inputs`."""
+        if not is_grad_enabled():  # no graph is kept, so no nodes are needed: one leaf with the number
+            number = self._output_number(x)
+            if number is not None:
+                return Value(number)
         out = dot(self.w, x, self.b)
         return self._activate(out) if self._activate else out
 
-    def forward_numbers(self, x: list[float]) -> float:
-        """What `forward` computes, on plain floats and with the same op functions, but with no
-        graph: used when grad is off."""
-        w = [p.data for p in self.w]
-        total = WEIGHTED_SUM(*w, *x) if self.b is None else WEIGHTED_SUM(*w, *x, self.b.data)
+    def _output_number(self, x: list[Value]) -> float | None:
+        """The output's number by the same op functions as the graph, on floats; None if a weight is
+        not a Value or the lengths differ (then `forward` takes the checked path and its errors)."""
+        if len(x) != len(self.w):
+            return None
+        try:
+            numbers = [p.data for p in self.w] + [v.data for v in x]
+            if self.b is not None:
+                numbers.append(self.b.data)
+        except AttributeError:
+            return None
+        total = WEIGHTED_SUM(*numbers)
         return self._activate_number(total) if self._activate_number else total
 
     def parameters(self) -> list[Value]:
@@ -174,18 +182,11 @@ class Layer(Module):
         self.neurons = [Neuron(nin, activation, bias, rng) for _ in range(nout)]
 
     def __call__(self, x: Sequence[Value | Number]) -> list[Value]:
-        x = as_inputs(x, self.neurons[0].nin)  # numbers become Values once
-        if is_grad_enabled():
-            return self.forward(x)
-        return [Value(number) for number in self.forward_numbers([v.data for v in x])]
+        return self.forward(as_inputs(x, self.neurons[0].nin))  # numbers become Values once
 
     def forward(self, x: list[Value]) -> list[Value]:
         """Each neuron's output for x, already checked by `as_inputs`."""
         return [neuron.forward(x) for neuron in self.neurons]
-
-    def forward_numbers(self, x: list[float]) -> list[float]:
-        """Each neuron's `Neuron.forward_numbers` for x: no graph."""
-        return [neuron.forward_numbers(x) for neuron in self.neurons]
 
     def parameters(self) -> list[Value]:
         return [p for neuron in self.neurons for p in neuron.parameters()]
@@ -218,14 +219,8 @@ class MLP(Module):
 
     def __call__(self, x: Sequence[Value | Number]) -> Value | list[Value]:
         x = as_inputs(x, self.layers[0].neurons[0].nin)
-        if is_grad_enabled():
-            for layer in self.layers:
-                x = layer.forward(x)
-        else:  # no graph is kept, so the layers pass plain floats and make no nodes
-            numbers = [v.data for v in x]
-            for layer in self.layers:
-                numbers = layer.forward_numbers(numbers)
-            x = [Value(number) for number in numbers]
+        for layer in self.layers:
+            x = layer.forward(x)
         return x[0] if len(x) == 1 else x
 
     def parameters(self) -> list[Value]:

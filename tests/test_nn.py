@@ -6,6 +6,7 @@ import json
 import math
 import os
 import random
+from contextlib import nullcontext
 from pathlib import Path
 
 import pytest
@@ -234,6 +235,29 @@ def test_modules_under_no_grad_check_inputs_as_with_grad(call):
             call(model, [0.5, "2"])
         with pytest.raises(ValueError, match="expected 2 inputs, got 3"):
             call(model, [0.5, 1.0, 2.0])
+
+
+def test_an_overridden_forward_is_used_under_no_grad_too():
+    class Doubled(Neuron):
+        def forward(self, x):
+            return super().forward(x) * 2.0
+
+    neuron = Doubled(2, rng=random.Random(0))
+    with no_grad():
+        evaluated = neuron([0.5, 1.0]).data
+    assert evaluated == neuron([0.5, 1.0]).data == 2.0 * Neuron.forward(neuron, [Value(0.5), Value(1.0)]).data
+
+
+def test_a_neuron_edited_by_hand_behaves_the_same_under_no_grad():
+    neuron = Neuron(2, rng=random.Random(0))
+    neuron.b = 0.25  # a plain number: dot() takes it
+    with no_grad():
+        evaluated = neuron([0.5, 1.0]).data
+    assert evaluated == neuron([0.5, 1.0]).data
+    neuron.w.append(Value(0.5))  # now one weight too many
+    for mode in (no_grad, nullcontext):
+        with mode(), pytest.raises(ValueError, match="as many weights as inputs"):
+            neuron([0.5, 1.0])
 
 
 @pytest.mark.parametrize("x", [[1, 0], [1, 0, 1, 1]])

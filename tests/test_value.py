@@ -276,6 +276,15 @@ def test_slope_too_steep_for_a_float_is_infinite_not_an_error(x, y, slope):
     assert grad(base**y, [base], create_graph=True)[0].data == slope
 
 
+def test_slope_too_steep_for_a_float_passes_on_a_zero_gradient_as_zero():
+    x = Value(1e-200)
+    (-(x**-1.0)).relu().backward()  # the relu is off: nothing flows back to x
+    assert x.grad == 0.0
+    tiny = Value(5e-310)
+    (tiny**0.0).backward()  # x**0 is constant
+    assert tiny.grad == 0.0
+
+
 def test_negative_base_with_integer_exponent_is_fine():
     assert (Value(-2.0) ** 3).data == -8.0
 
