@@ -35,8 +35,7 @@ class Node:
     def __add__(self, other):
         if type(other) is Node:
             return _node(self.data + other.data, (self, other), ADD)
-        out = _node(self.data + other, (self,), SHIFT)
-        return out
+        return _node(self.data + other, (self,), SHIFT)
 
     def __mul__(self, other):
         if type(other) is Node:
@@ -131,7 +130,7 @@ def backward(root: Node) -> None:
 def _network(layers) -> tuple[list, list[Node]]:
     """[(weights, bias or None) per neuron] per layer as Nodes, and every parameter."""
     net = [[([Node(v) for v in w], None if b is None else Node(b)) for w, b in neurons] for neurons in layers]
-    params = [p for layer in net for w, b in layer for p in (*w, *([b] if b is not None else []))]
+    params = [p for layer in net for w, b in layer for p in (w if b is None else [*w, b])]
     return net, params
 
 
@@ -159,10 +158,6 @@ def _sgd(params: list[Node], lr: float) -> None:
         p.data -= lr * p.grad
 
 
-def seed_network(layers):
-    return _network(layers)
-
-
 def seed_train(state, inputs, targets, lr: float, epochs: int) -> float:
     net, params = state
     error = float("nan")
@@ -179,8 +174,7 @@ def seed_train(state, inputs, targets, lr: float, epochs: int) -> float:
     return error
 
 
-def mlp_model(layers):
-    return _network(layers)
+seed_network = mlp_model = _network
 
 
 def mlp_step(state, inputs, targets) -> float:
