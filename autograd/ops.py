@@ -1,6 +1,6 @@
 """Every op the engine knows: its forward value and its local derivative, side by side.
 
-An op is two plain functions registered together in the table ``OPS``:
+An op is registered in the table ``OPS`` as two plain functions and a way to write it:
 
 - ``forward(*xs) -> float`` computes the output from the inputs' numbers and raises a clear
   Python error where the math is undefined (log of 0, division by zero, ...);
@@ -8,7 +8,10 @@ An op is two plain functions registered together in the table ``OPS``:
   it returns ``dL/dx_i`` for each input. It is written with arithmetic operators and the two
   helpers below only, so the very same function works on floats (plain backprop) and on Values
   (``create_graph=True``, which records the derivative as a graph that can be differentiated
-  again).
+  again);
+- ``code(*xs) -> str`` writes the op as a Python expression, given its inputs as expressions
+  (names or numbers): ``code("a", "b")`` is ``"a + b"`` for "+". Generated code and the
+  step-through's arithmetic both come from it.
 """
 
 from __future__ import annotations
@@ -22,16 +25,21 @@ class Op(NamedTuple):
     name: str
     forward: Callable[..., float]
     derivative: Callable[..., tuple]
+    code: Callable[..., str]
 
 
 OPS: dict[str, Op] = {}
 
 
-def op(name: str, derivative: Callable[..., tuple]):
-    """Register the decorated forward function, with its derivative, as the op ``name``."""
+def op(name: str, derivative: Callable[..., tuple], code: str | Callable[..., str]):
+    """Register the decorated forward function, with its derivative and its code, as the op ``name``.
+
+    ``code`` is a function of the inputs' expressions, or a format string such as ``"{} + {}"``.
+    """
+    write = code.format if isinstance(code, str) else code
 
     def register(forward: Callable[..., float]) -> Callable[..., float]:
-        OPS[name] = Op(name, forward, derivative)
+        OPS[name] = Op(name, forward, derivative, write)
         return forward
 
     return register
@@ -47,25 +55,25 @@ def natural_log(x):
     return math.log(x) if isinstance(x, (int, float)) else x.log()
 
 
-@op("+", lambda g, out, x, y: (g, g))
+@op("+", lambda g, out, x, y: (g, g), "{} + {}")
 def add(x: float, y: float) -> float:
     """x + y.   d/dx = 1, d/dy = 1."""
     return x + y
 
 
-@op("-", lambda g, out, x, y: (g, -g))
+@op("-", lambda g, out, x, y: (g, -g), "{} - {}")
 def sub(x: float, y: float) -> float:
     """x - y.   d/dx = 1, d/dy = -1."""
     return x - y
 
 
-@op("*", lambda g, out, x, y: (g * y, g * x))
+@op("*", lambda g, out, x, y: (g * y, g * x), "{} * {}")
 def mul(x: float, y: float) -> float:
     """x * y.   d/dx = y, d/dy = x."""
     return x * y
 
 
-@op("/", lambda g, out, x, y: (g / y, -g * out / y))
+@op("/", lambda g, out, x, y: (g / y, -g * out / y), "{} / {}")
 def div(x: float, y: float) -> float:
     """x / y.   d/dx = 1/y, d/dy = -x/y**2 = -out/y."""
     if y == 0.0:
@@ -73,7 +81,7 @@ def div(x: float, y: float) -> float:
     return x / y
 
 
-@op("neg", lambda g, out, x: (-g,))
+@op("neg", lambda g, out, x: (-g,), "-{}")
 def neg(x: float) -> float:
     """-x.   d/dx = -1."""
     return -x
@@ -98,7 +106,7 @@ def _pow_derivative(g, out, x, y):
     return dx, dy
 
 
-@op("**", _pow_derivative)
+@op("**", _pow_derivative, "{} ** {}")
 def power(x: float, y: float) -> float:
     """x ** y.   d/dx = y * x**(y-1) (at x = 0: 0 for y = 0, inf for 0 < y < 1), d/dy = x**y * log(x) (0 where x <= 0)."""
     if x < 0.0 and not float(y).is_integer():
@@ -112,7 +120,7 @@ def power(x: float, y: float) -> float:
         raise OverflowError(f"result too large: {base} ** {y!r}") from None
 
 
-@op("exp", lambda g, out, x: (g * out,))
+@op("exp", lambda g, out, x: (g * out,), "exp({})")
 def exp(x: float) -> float:
     """e ** x.   d/dx = e ** x = out."""
     try:
@@ -121,7 +129,7 @@ def exp(x: float) -> float:
         raise OverflowError(f"result too large: exp({x!r})") from None
 
 
-@op("log", lambda g, out, x: (g / x,))
+@op("log", lambda g, out, x: (g / x,), "log({})")
 def log(x: float) -> float:
     """Natural logarithm, for x > 0.   d/dx = 1/x."""
     if x <= 0.0:
@@ -129,13 +137,13 @@ def log(x: float) -> float:
     return math.log(x)
 
 
-@op("tanh", lambda g, out, x: (g * (1.0 - out * out),))
+@op("tanh", lambda g, out, x: (g * (1.0 - out * out),), "tanh({})")
 def tanh(x: float) -> float:
     """tanh(x) = (e**x - e**-x) / (e**x + e**-x).   d/dx = 1 - tanh(x)**2 = 1 - out**2."""
     return math.tanh(x)
 
 
-@op("sigmoid", lambda g, out, x: (g * out * (1.0 - out),))
+@op("sigmoid", lambda g, out, x: (g * out * (1.0 - out),), "sigmoid({})")
 def sigmoid(x: float) -> float:
     """1 / (1 + e**-x), computed without overflow.   d/dx = out * (1 - out)."""
     if x >= 0.0:
@@ -144,7 +152,7 @@ def sigmoid(x: float) -> float:
     return e / (1.0 + e)
 
 
-@op("relu", lambda g, out, x: (g if positive(x) else g * 0.0,))
+@op("relu", lambda g, out, x: (g if positive(x) else g * 0.0,), "relu({})")
 def relu(x: float) -> float:
     """max(0, x).   d/dx = 1 for x > 0, else 0 (0 at exactly x = 0)."""
     return x if x > 0.0 else 0.0
@@ -159,7 +167,13 @@ def _dot_derivative(g, out, *args):
     return partials
 
 
-@op("dot", _dot_derivative)
+def _dot_code(*args: str) -> str:
+    n, has_bias = divmod(len(args), 2)
+    terms = " + ".join(f"{w} * {x}" for w, x in zip(args[:n], args[n : 2 * n])) or "0.0"
+    return f"{terms} + {args[-1]}" if has_bias else terms
+
+
+@op("dot", _dot_derivative, _dot_code)
 def dot(*args: float) -> float:
     """w0*x0 + ... + w(n-1)*x(n-1) (+ b): one node for a neuron's weighted sum.
 
