@@ -154,8 +154,8 @@ def sigmoid(x: float) -> float:
 
 @op("relu", lambda g, out, x: (g if positive(x) else g * 0.0,), "relu({})")
 def relu(x: float) -> float:
-    """max(0, x).   d/dx = 1 for x > 0, else 0 (0 at exactly x = 0)."""
-    return x if x > 0.0 else 0.0
+    """max(0, x), with NaN passed through.   d/dx = 1 for x > 0, else 0 (0 at exactly x = 0)."""
+    return 0.0 if x <= 0.0 else x  # nan <= 0.0 is False: a NaN stays NaN, never a plausible 0
 
 
 def _dot_derivative(g, out, *args):

@@ -185,6 +185,10 @@ def test_relu_value():
     assert Value(3.0).relu().data == 3.0
 
 
+def test_relu_passes_a_nan_through_instead_of_hiding_it():
+    assert math.isnan(Value(math.nan).relu().data)
+
+
 # --- operators: type errors ---------------------------------------------------------------------
 
 OPERATOR_FORMS = {
