@@ -3,5 +3,6 @@
 from .module import Module, Neuron, Layer, MLP
 from .losses import mse_loss
 from .optim import SGD, Adam
+from . import datasets
 
-__all__ = ["Module", "Neuron", "Layer", "MLP", "mse_loss", "SGD", "Adam"]
+__all__ = ["Module", "Neuron", "Layer", "MLP", "mse_loss", "SGD", "Adam", "datasets"]
