@@ -1,0 +1,254 @@
+"""The notebooks in examples/: each runs top to bottom in a new kernel without an error, what it
+prints now is what its saved outputs show, and the results it shows are right. Also the harness
+itself (examples/run_notebooks.py): its kernel, its failures and its saving."""
+
+import importlib.util
+import re
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+from nbclient.exceptions import CellExecutionError, CellTimeoutError
+from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
+
+EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
+_spec = importlib.util.spec_from_file_location("run_notebooks", EXAMPLES / "run_notebooks.py")
+run_notebooks = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(run_notebooks)
+
+NOTEBOOKS = run_notebooks.notebooks()
+NUMBER = r"[-+]?\d+(?:\.\d*)?(?:[eE][-+]?\d+)?"
+REFRESH = "refresh the saved outputs with: python examples/run_notebooks.py"
+
+_runs = {}
+
+
+def ran(path):
+    """(saved, fresh) for the notebook at path, run once per test session."""
+    if path not in _runs:
+        try:
+            _runs[path] = run_notebooks.run(path)
+        except (CellExecutionError, CellTimeoutError) as error:
+            _runs[path] = error
+    if isinstance(_runs[path], Exception):
+        pytest.fail(f"{path.name} did not run to the end:\n{_runs[path]}", pytrace=False)
+    return _runs[path]
+
+
+def printed_text(nb, source_contains):
+    """Everything printed by the one code cell whose source contains ``source_contains``."""
+    cells = [c for c in nb.cells if c.cell_type == "code" and source_contains in c.source]
+    assert len(cells) == 1, f"{len(cells)} cells contain {source_contains!r}"
+    return "".join(o.text for o in cells[0].outputs if o.output_type == "stream" and o.name == "stdout")
+
+
+def rows(text, columns):
+    """The lines of text made of a word or number and then ``columns`` numbers, as tuples."""
+    pattern = re.compile(rf"^\s*(\S+)" + rf"\s+({NUMBER})" * columns + r"\s*$")
+    return [(m[1], *map(float, m.groups()[1:])) for m in map(pattern.match, text.splitlines()) if m]
+
+
+def test_examples_has_notebooks():
+    assert [p.name for p in NOTEBOOKS][:1] == ["01_tiny_net.ipynb"]
+
+
+# every notebook
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.name for p in NOTEBOOKS])
+def test_notebook_runs_to_the_end_in_a_new_kernel(path):
+    saved, fresh = ran(path)
+    code = [c for c in fresh.cells if c.cell_type == "code"]
+    assert code and all(c.execution_count is not None for c in code)
+    assert not [o for c in code for o in c.outputs if o.output_type == "error"]
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.name for p in NOTEBOOKS])
+def test_saved_outputs_are_what_the_notebook_prints_now(path):
+    saved, fresh = ran(path)
+    diff = run_notebooks.differences(saved, fresh, path.name)
+    assert not diff, f"{path.name}: saved outputs are stale; {REFRESH}\n{diff}"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.name for p in NOTEBOOKS])
+def test_notebook_is_saved_from_one_run_top_to_bottom(path):
+    saved = nbformat.read(path, as_version=4)
+    counts = [c.execution_count for c in saved.cells if c.cell_type == "code"]
+    assert counts == list(range(1, len(counts) + 1)), f"{path.name}: {REFRESH}"
+
+
+# 01_tiny_net: the seed post retold
+
+
+@pytest.fixture(scope="module")
+def tiny_net():
+    return ran(EXAMPLES / "01_tiny_net.ipynb")[1]
+
+
+def test_tiny_net_finite_differences_and_backprop_give_the_same_gradients(tiny_net):
+    table = rows(printed_text(tiny_net, "bp = backprop_gradients(net, x, y)"), columns=2)
+    assert len(table) == 16
+    assert any(abs(fd) > 0.1 for _, fd, _ in table)
+    for name, fd, bp in table:
+        assert fd == pytest.approx(bp, abs=1e-6), name
+
+
+def test_tiny_net_two_training_columns_agree_all_the_way_down(tiny_net):
+    table = rows(printed_text(tiny_net, "fd_net, fd_errors = train("), columns=2)
+    assert [int(epoch) for epoch, _, _ in table] == [10, 20, 30, 40, 50, 60]
+    for epoch, fd, bp in table:
+        assert fd == pytest.approx(bp, rel=1e-6), f"epoch {epoch}"
+    assert table[-1][2] < 1e-10 < table[0][2]
+
+
+def test_tiny_net_the_post_formula_matches_backprop(tiny_net):
+    text = printed_text(tiny_net, "by_hand = ")
+    pairs = re.findall(rf"= ({NUMBER})\s+backprop = ({NUMBER})", text)
+    assert len(pairs) == 4
+    for hand, bp in pairs:
+        assert float(hand) == pytest.approx(float(bp), abs=1e-12)
+
+
+def test_tiny_net_the_slip_starts_backprop_where_finite_differences_finished(tiny_net):
+    table = rows(printed_text(tiny_net, "slip_errors = train("), columns=2)
+    assert len(table) == 6
+    honest, slipped = table[0][1], table[0][2]
+    assert slipped < 1e-9 < 1e-3 < honest
+    text = printed_text(tiny_net, "weights_init = weights  #")
+    assert "the same list: True" in text and "[0.5, -0.3, 0.8]" in text.splitlines()[-1]
+
+
+def test_tiny_net_plots_both_error_curves_on_a_log_scale(tiny_net):
+    [cell] = [c for c in tiny_net.cells if c.cell_type == "code" and 'set_yscale("log")' in c.source]
+    images = [o for o in cell.outputs if o.output_type == "display_data" and "image/png" in o.data]
+    assert len(images) == 1
+    assert images[0].data["image/png"].startswith("iVBORw0KGgo")  # base64 of the PNG signature
+
+
+def test_tiny_net_draws_the_graph_of_one_loss_inline(tiny_net):
+    [cell] = [c for c in tiny_net.cells if c.cell_type == "code" and "draw_dot(loss)" in c.source]
+    [shown] = [o for o in cell.outputs if o.output_type == "execute_result"]
+    svg = shown.data["image/svg+xml"]
+    assert "<svg" in svg
+    for label in ("a0[0]", "w01[3,2]", "w12[0,3]", "a1[3]", "a2", "error"):
+        assert label in svg, label
+
+
+# the harness: examples/run_notebooks.py
+
+
+def notebook(*sources):
+    nb = new_notebook(cells=[new_code_cell(s) for s in sources])
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    return nb
+
+
+def test_kernel_runs_this_python(tmp_path):
+    nb = run_notebooks.execute(notebook("import os, sys\nprint(sys.executable)\nprint(os.getcwd())"), tmp_path)
+    assert nb.cells[0].outputs[0].text.splitlines() == [sys.executable, str(tmp_path)]
+
+
+def test_a_cell_that_raises_fails_the_run(tmp_path):
+    with pytest.raises(CellExecutionError, match="ZeroDivisionError"):
+        run_notebooks.execute(notebook("x = 1", "x / 0", "print('not reached')"), tmp_path)
+
+
+def test_a_cell_that_runs_too_long_fails_the_run(tmp_path):
+    with pytest.raises(CellTimeoutError):
+        run_notebooks.execute(notebook("import time\ntime.sleep(60)"), tmp_path, timeout=2)
+
+
+def test_script_saves_outputs_and_leaves_a_failing_notebook_as_it_was(tmp_path, capsys):
+    good, bad = tmp_path / "good.ipynb", tmp_path / "bad.ipynb"
+    nbformat.write(notebook("print(6 * 7)"), good)
+    nbformat.write(notebook("print('start')", "raise RuntimeError('broken')"), bad)
+    bad_before = bad.read_bytes()
+
+    assert run_notebooks.main([str(good), str(bad)]) == 1
+    assert bad.read_bytes() == bad_before
+    saved = nbformat.read(good, as_version=4)
+    assert saved.cells[0].outputs[0].text == "42\n" and saved.cells[0].execution_count == 1
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.ipynb", "good.ipynb"]  # no temporary files left
+    assert "RuntimeError" in capsys.readouterr().err
+
+    assert run_notebooks.main(["--check", str(good)]) == 0
+    saved.cells[0].outputs[0].text = "41\n"
+    nbformat.write(saved, good)
+    assert run_notebooks.main(["--check", str(good)]) == 1
+    assert "-[cell 0] stdout: 41" in capsys.readouterr().out
+    assert nbformat.read(good, as_version=4).cells[0].outputs[0].text == "41\n"  # --check saves nothing
+
+
+def test_script_refuses_what_is_not_a_notebook(tmp_path):
+    with pytest.raises(SystemExit):
+        run_notebooks.main([str(tmp_path / "missing.ipynb")])
+    with pytest.raises(SystemExit):
+        run_notebooks.main(["--timeout", "0"])
+
+
+# what counts as a change of printed output
+
+
+def with_outputs(*outputs, tags=()):
+    cell = new_code_cell("...", outputs=list(outputs))
+    if tags:
+        cell.metadata["tags"] = list(tags)
+    return new_notebook(cells=[new_markdown_cell("# title"), cell])
+
+
+def stdout(text):
+    return new_output("stream", name="stdout", text=text)
+
+
+def test_the_same_printed_text_is_not_stale():
+    nb = with_outputs(stdout("loss 0.25\n"))
+    assert run_notebooks.differences(nb, with_outputs(stdout("loss 0.25\n"))) == ""
+
+
+def test_changed_printed_text_is_stale_and_the_diff_names_the_cell():
+    diff = run_notebooks.differences(with_outputs(stdout("loss 0.25\n")), with_outputs(stdout("loss 0.26\n")))
+    assert "-[cell 1] stdout: loss 0.25" in diff and "+[cell 1] stdout: loss 0.26" in diff
+
+
+def test_printed_text_split_differently_is_the_same():
+    assert run_notebooks.differences(with_outputs(stdout("a\nb\n")), with_outputs(stdout("a\n"), stdout("b\n"))) == ""
+
+
+@pytest.mark.parametrize(
+    "before, after",
+    [
+        ("eager: 1.23 s, traced: 0.31 s\n", "eager: 2.5 s, traced: 0.4 s\n"),
+        ("100 steps in 850 ms\n", "100 steps in 1200 ms\n"),
+        ("one step: 12.5us\n", "one step: 9us\n"),
+        ("took 3 min\n", "took 2 min\n"),
+        ("<Line2D at 0x7f3a12bc>\n", "<Line2D at 0x7f99ffee>\n"),
+    ],
+)
+def test_timings_and_addresses_are_not_compared(before, after):
+    assert run_notebooks.differences(with_outputs(stdout(before)), with_outputs(stdout(after))) == ""
+
+
+@pytest.mark.parametrize("before, after", [("3 steps\n", "4 steps\n"), ("accuracy 1.0\n", "accuracy 0.9\n")])
+def test_numbers_that_are_not_timings_are_compared(before, after):
+    assert run_notebooks.differences(with_outputs(stdout(before)), with_outputs(stdout(after))) != ""
+
+
+def test_stderr_and_progress_bars_are_not_compared():
+    bar = new_output("stream", name="stderr", text="100%|##########| 100/100 [00:03<00:00, 31.2it/s]\n")
+    widget = new_output("display_data", data={run_notebooks.WIDGET: {"model_id": "abc"}})
+    assert run_notebooks.differences(with_outputs(stdout("done\n")), with_outputs(bar, widget, stdout("done\n"))) == ""
+
+
+def test_images_count_by_their_type_not_their_bytes():
+    def figure(png):
+        return new_output("display_data", data={"image/png": png, "text/plain": "<Figure size 640x480 with 1 Axes>"})
+
+    assert run_notebooks.differences(with_outputs(figure("AAAA")), with_outputs(figure("BBBB"))) == ""
+    assert run_notebooks.differences(with_outputs(figure("AAAA")), with_outputs()) != ""
+
+
+def test_a_cell_tagged_timing_is_not_compared():
+    before = with_outputs(stdout("traced is 3.1x faster\n"), tags=["timing"])
+    after = with_outputs(stdout("traced is 2.7x faster\n"), tags=["timing"])
+    assert run_notebooks.differences(before, after) == ""
