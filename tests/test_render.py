@@ -79,6 +79,7 @@ def test_numbers_are_short():
     x = Value(123456.789) * Value(1e-9)
     source = draw_dot(x).source
     assert "data 1.235e+05" in source and "data 1e-09" in source and "data 0.0001235" in source
+    assert '"{ data 0 | grad 0 }"' in draw_dot(Value(-0.0)).source  # no "-0"
 
 
 def test_a_value_used_twice_by_one_op_gets_two_edges():

@@ -134,6 +134,10 @@ def test_labels_that_are_not_one_word_are_bracketed_in_arithmetic():
     y.label = "y"
     assert step_through(y).steps[2].text == "y = (a + b) * w[0,1] = 1.5 * 2 = 3"
     assert step_through(y).steps[-2].text == "dy/d(a + b) += dy/dy * dy/d(a + b) = 1 * 2 = 2"
+    z = (-a).relu()
+    assert [s.text for s in step_through(z).steps[1:3]] == [
+        "v1 = -(a + b) = -1.5 = -1.5", "v2 = relu(v1) = relu(-1.5) = 0"]
+    assert step_through(a.tanh()).steps[1].text == "v1 = tanh(a + b) = tanh(1.5) = 0.9051"
 
 
 def test_every_op_is_written_and_differentiated_by_its_entry_in_the_op_table():
@@ -151,6 +155,15 @@ def test_every_op_is_written_and_differentiated_by_its_entry_in_the_op_table():
         for step in steps[len(out.parents) + 2:]:
             assert step.local == local[step.index], out.op
             assert step.contribution == entry.derivative(1.0, out.data, *xs)[step.index], out.op
+
+
+def test_a_zero_gradient_reads_0_whatever_its_sign():
+    x = Value(-2.0, "x")
+    y = -x.relu()
+    y.label = "y"
+    last = step_through(y).steps[-1]
+    assert last.contribution == 0.0 and str(last.contribution) == "-0.0"
+    assert last.text == "dy/dx += dy/dv1 * dv1/dx = -1 * 0 = 0"
 
 
 def test_dot_reads_as_its_weighted_sum():

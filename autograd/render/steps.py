@@ -93,7 +93,7 @@ class StepThrough:
         """The page: one self-contained HTML document (laid out on first use, then kept)."""
         if self._html is None:
             svg = svg_from_dot(self._dot).decode("utf-8")
-            self._html = page(svg[svg.index("<svg"):], self._data, self.name)
+            self._html = page(enlarged(svg[svg.index("<svg"):], SCALE), self._data, self.name)
         return self._html
 
     def save(self, path: str | os.PathLike[str]) -> Path:
@@ -179,6 +179,11 @@ def reading_order(root: Value) -> list[Value]:
     return order
 
 
+def tidy(expression: str) -> str:
+    """One pair of parentheses where an operand's met a call's: relu((-2)) is relu(-2)."""
+    return re.sub(r"\(\(([^()]*)\)\)", r"(\1)", expression)
+
+
 def forward_steps(root: Value, names: dict[Value, str]) -> list[Step]:
     """One step per node, each right after its inputs: ``e = a * b = 2 * (-3) = -6``."""
     steps = []
@@ -186,8 +191,8 @@ def forward_steps(root: Value, names: dict[Value, str]) -> list[Step]:
         text = f"{names[v]} = {short(v.data)}"
         if v.parents:
             code = OPS[v.op].code
-            written = code(*[operand(names[p]) for p in v.parents])
-            numbers = code(*[number(p.data) for p in v.parents])
+            written = tidy(code(*[operand(names[p]) for p in v.parents]))
+            numbers = tidy(code(*[number(p.data) for p in v.parents]))
             text = f"{names[v]} = {written} = {numbers} = {short(v.data)}"
         steps.append(Step("forward", v, text, v.data))
     return steps
@@ -278,6 +283,15 @@ def _longest_texts(steps: list[dict]) -> dict[tuple[str, str], str]:
         if len(s["shows"]) > len(longest.get(key, "")):
             longest[key] = s["shows"]
     return longest
+
+
+SCALE = 1.25  # the page draws the graph a little larger than render_svg, for reading at a glance
+
+
+def enlarged(svg: str, factor: float) -> str:
+    """The SVG drawn ``factor`` times as large (its width and height; the viewBox keeps the layout)."""
+    size = re.compile(r'^<svg width="([\d.]+)pt" height="([\d.]+)pt"')
+    return size.sub(lambda m: f'<svg width="{float(m[1]) * factor:.2f}pt" height="{float(m[2]) * factor:.2f}pt"', svg)
 
 
 def script_json(data: Any) -> str:

@@ -70,8 +70,8 @@ def draw_dot(root: Value, rankdir: str = "LR", max_nodes: int = DEFAULT_MAX_NODE
 
 
 def short(x: float) -> str:
-    """A number as drawings show it: 4 significant digits (2, -0.3333, 1.235e+05)."""
-    return f"{x:.4g}"
+    """A number as drawings show it: 4 significant digits (2, -0.3333, 1.235e+05), and -0.0 as 0."""
+    return f"{x + 0.0:.4g}"
 
 
 def nodes_to_draw(root: Value, rankdir: str, max_nodes: int) -> list[Value]:
