@@ -235,3 +235,12 @@ def test_a_label_with_a_nul_character_still_renders(tmp_path):
     v = Value(1.0, label="a\x00b")
     path = render_svg(v * 2, tmp_path / "nul.svg")
     assert "ab" in path.read_text(encoding="utf-8")
+
+
+def test_the_engine_loads_graphviz_only_when_a_picture_is_asked_for():
+    code = ("import sys, autograd; from autograd import Value; (Value(2.0) * 3).backward(); "
+            "print('graphviz' in sys.modules, end=' '); "
+            "from autograd import step_through, render_html, draw_dot, render_svg; "
+            "import autograd.render; print('graphviz' in sys.modules, autograd.render.draw_dot is draw_dot)")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.split() == ["False", "True", "True"]
