@@ -326,6 +326,12 @@ def test_draw_options_are_draw_dots():
         assert (float(size[1]) > float(size[2])) is wide, rankdir
 
 
+def test_deep_graphs_need_no_recursion():
+    steps = step_through(chain(100_000), max_nodes=100_001).steps
+    assert len(steps) == 100_001 + 1 + 100_000
+    assert steps[-1].text == "dv100000/dv1 += dv100000/dv2 * dv2/dv1 = 1 * 1 = 1"
+
+
 def test_render_html_of_a_too_large_graph_writes_nothing(tmp_path):
     with pytest.raises(ValueError, match="max_nodes"):
         render_html(chain(1500), tmp_path / "big.html")

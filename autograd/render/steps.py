@@ -34,7 +34,7 @@ from ..value import Value
 from .svg import DEFAULT_MAX_NODES, nodes_to_draw, short, svg_from_dot, value_graph
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(frozen=True, eq=False, slots=True)
 class Step:
     """One step of the forward or the backward pass.
 
@@ -70,17 +70,12 @@ class StepThrough:
         if not isinstance(root, Value):
             raise TypeError(f"step_through needs a Value, got {type(root).__name__}")
         order = nodes_to_draw(root, rankdir, max_nodes)  # checks the options before any work
-        names = node_names(order)
-        self.steps: list[Step] = forward_steps(root, names) + backward_steps(root, names)
+        forward = reading_order(root)
+        names = node_names(forward)
+        self.steps: list[Step] = forward_steps(forward, names) + backward_steps(root, names)
         self.name = names[root]
-        ids = {v: f"n{i}" for i, v in enumerate(order)}  # as draw_dot names the nodes
-        self._data = page_data(order, ids, names, self.steps, root)
-        longest = _longest_texts(self._data["steps"])
-
-        def fields(v: Value) -> list[str]:  # each field is laid out for the longest text it shows
-            return [names[v], longest[ids[v], "data"], longest[ids[v], "grad"]]
-
-        self._dot = value_graph(root, order, rankdir, fields, edge_ids=True).source
+        self._root, self._order, self._rankdir, self._names = root, order, rankdir, names
+        self._data = page_data(order, names, self.steps, root)
         self._html: str | None = None
 
     def __repr__(self) -> str:
@@ -92,7 +87,14 @@ class StepThrough:
     def html(self) -> str:
         """The page: one self-contained HTML document (laid out on first use, then kept)."""
         if self._html is None:
-            svg = svg_from_dot(self._dot).decode("utf-8")
+            ids = {v: f"n{i}" for i, v in enumerate(self._order)}  # as draw_dot names the nodes
+            longest = _longest_texts(self._data["steps"])
+
+            def fields(v: Value) -> list[str]:  # each field is laid out for the longest text it shows
+                return [self._names[v], longest[ids[v], "data"], longest[ids[v], "grad"]]
+
+            dot = value_graph(self._root, self._order, self._rankdir, fields, edge_ids=True).source
+            svg = svg_from_dot(dot).decode("utf-8")
             self._html = page(enlarged(svg[svg.index("<svg"):], SCALE), self._data, self.name)
         return self._html
 
@@ -184,10 +186,10 @@ def tidy(expression: str) -> str:
     return re.sub(r"\(\(([^()]*)\)\)", r"(\1)", expression)
 
 
-def forward_steps(root: Value, names: dict[Value, str]) -> list[Step]:
-    """One step per node, each right after its inputs: ``e = a * b = 2 * (-3) = -6``."""
+def forward_steps(order: list[Value], names: dict[Value, str]) -> list[Step]:
+    """One step per node of ``order`` (a `reading_order`): ``e = a * b = 2 * (-3) = -6``."""
     steps = []
-    for v in reading_order(root):
+    for v in order:
         text = f"{names[v]} = {short(v.data)}"
         if v.parents:
             code = OPS[v.op].code
@@ -225,10 +227,10 @@ def backward_steps(root: Value, names: dict[Value, str]) -> list[Step]:
 # --- the page ---
 
 
-def page_data(order: list[Value], ids: dict[Value, str], names: dict[Value, str], steps: list[Step],
-              root: Value) -> dict:
-    """What the page's script needs: each record node's name in the SVG, and for each step what
-    it writes where, what it highlights and what the panel says."""
+def page_data(order: list[Value], names: dict[Value, str], steps: list[Step], root: Value) -> dict:
+    """What the page's script needs: each record node's name in the SVG (n0, n1, ... in draw_dot's
+    ``order``), and for each step what it writes where, what it highlights and what the panel says."""
+    ids = {v: f"n{i}" for i, v in enumerate(order)}
     top = operand(names[root])
     uses_left = {}
     for s in steps:
