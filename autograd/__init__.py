@@ -8,7 +8,8 @@ from .gradcheck import numerical_grad, gradcheck, GradcheckError
 
 __all__ = [
     "Value", "no_grad", "is_grad_enabled", "dot", "grad", "numerical_grad", "gradcheck", "GradcheckError",
-    "draw_dot", "render_svg", "step_through", "render_html",
+    "draw_dot", "render_svg",
+    "step_through", "render_html",
 ]
 
 
