@@ -166,10 +166,11 @@ def test_a_zero_gradient_reads_0_whatever_its_sign():
     assert last.text == "dy/dx += dy/dv1 * dv1/dx = -1 * 0 = 0"
 
 
-def test_dot_reads_as_its_weighted_sum():
+def test_dot_reads_as_its_code_with_names_and_with_numbers():
     out = dot([Value(0.5, "w0"), Value(-1.0, "w1")], [Value(1.0, "x0"), Value(2.0, "x1")])
     out.label = "z"
-    assert step_through(out).steps[4].text == "z = w0 * x0 + w1 * x1 = 0.5 * 1 + (-1) * 2 = -1.5"
+    write = OPS["dot"].code  # today "w0 * x0 + w1 * x1"
+    assert step_through(out).steps[4].text == f"z = {write('w0', 'w1', 'x0', 'x1')} = {write('0.5', '(-1)', '1', '2')} = -1.5"
 
 
 def test_a_single_value_has_one_forward_step_and_the_seed():
