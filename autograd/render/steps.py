@@ -64,7 +64,8 @@ class Step:
 
 class StepThrough:
     """The steps of one graph (``.steps``) and the page that shows them (``.html``, ``.save(path)``,
-    and inline display in Jupyter). Made by `step_through`."""
+    and inline display in Jupyter); ``.name`` is the root's label or made-up name. Made by
+    `step_through`."""
 
     def __init__(self, root: Value, rankdir: str = "LR", max_nodes: int = DEFAULT_MAX_NODES) -> None:
         if not isinstance(root, Value):
@@ -87,15 +88,8 @@ class StepThrough:
     def html(self) -> str:
         """The page: one self-contained HTML document (laid out on first use, then kept)."""
         if self._html is None:
-            ids = {v: f"n{i}" for i, v in enumerate(self._order)}  # as draw_dot names the nodes
-            longest = _longest_texts(self._data["steps"])
-
-            def fields(v: Value) -> list[str]:  # each field is laid out for the longest text it shows
-                return [self._names[v], longest[ids[v], "data"], longest[ids[v], "grad"]]
-
-            dot = value_graph(self._root, self._order, self._rankdir, fields, edge_ids=True).source
-            svg = svg_from_dot(dot).decode("utf-8")
-            self._html = page(enlarged(svg[svg.index("<svg"):], SCALE), self._data, self.name)
+            svg = graph_svg(self._root, self._order, self._rankdir, self._names, self._data["steps"])
+            self._html = page(svg, self._data, self.name)
         return self._html
 
     def save(self, path: str | os.PathLike[str]) -> Path:
@@ -276,6 +270,19 @@ def page_data(order: list[Value], names: dict[Value, str], steps: list[Step], ro
         "intro": "Press Next (or the right arrow key) to run the forward pass, one node at a time; "
                  "then the backward pass fills in the gradients, one chain-rule step at a time.",
     }
+
+
+def graph_svg(root: Value, order: list[Value], rankdir: str, names: dict[Value, str], steps: list[dict]) -> str:
+    """The graph as draw_dot lays it out, as an <svg> element for the page: each record shows the
+    node's name, and each field is as wide as the longest text the steps write in it."""
+    ids = {v: f"n{i}" for i, v in enumerate(order)}
+    longest = _longest_texts(steps)
+
+    def fields(v: Value) -> list[str]:
+        return [names[v], longest[ids[v], "data"], longest[ids[v], "grad"]]
+
+    svg = svg_from_dot(value_graph(root, order, rankdir, fields, edge_ids=True).source).decode("utf-8")
+    return enlarged(svg[svg.index("<svg"):], SCALE)  # without the XML prolog
 
 
 def _longest_texts(steps: list[dict]) -> dict[tuple[str, str], str]:
