@@ -336,6 +336,7 @@ def page(svg: str, data: dict, name: str) -> str:
 </head>
 <body>
 <h1>Backprop step by step: <span class="cg-name">{title}</span></h1>
+<noscript><p>This page steps through backprop with JavaScript, which is turned off here.</p></noscript>
 <div class="cg-controls">
 <button type="button" id="cg-reset" title="back to the start (Home)">Reset</button>
 <button type="button" id="cg-prev" title="undo the last step (left arrow)">&#9664; Previous</button>
