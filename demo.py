@@ -1,7 +1,7 @@
 """The tiny neural net: a 3-4-1 ReLU network without biases learns four examples, trained once with
 finite-difference gradients and once with backpropagation, from the same initial weights.
 
-    python demo.py [--seed N] [--epochs N] [--lr X] [--svg PATH]
+    python demo.py [--seed N] [--epochs N] [--lr X] [--svg PATH] [--html PATH]
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from autograd import Value, no_grad, numerical_grad, render_svg
+from autograd import Value, no_grad, numerical_grad, render_html, render_svg
 from nn import MLP, SGD, mse_loss
 
 INPUTS = [[1, 0, 1], [0, 1, 1], [0, 0, 1], [1, 1, 1]]
@@ -122,9 +122,14 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                         help="SGD learning rate (default 0.1)")
     parser.add_argument("--svg", type=Path, default=Path("graph.svg"),
                         help="where to write the computation graph of one example's loss (default graph.svg)")
+    parser.add_argument("--html", type=Path, default=Path("backprop.html"),
+                        help="where to write the step-through page of backprop through that loss "
+                        "(default backprop.html)")
     args = parser.parse_args(argv)
     if not args.svg.parent.is_dir():
         parser.error(f"--svg: folder does not exist: {args.svg.parent}")
+    if not args.html.parent.is_dir():
+        parser.error(f"--html: folder does not exist: {args.html.parent}")
     return args
 
 
@@ -156,8 +161,10 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{str(x):<11}{y:>6}  {model(x).data:>12.8f}")
 
     x, y = INPUTS[0], TARGETS[0]
-    path = render_svg(labelled_loss(model, x, y), args.svg)
+    loss = labelled_loss(model, x, y)
+    path = render_svg(loss, args.svg)
     print(f"\nComputation graph of the loss for input {x}, after backward(): {path}")
+    print(f"Backprop through it step by step, a page to open in a browser: {render_html(loss, args.html)}")
     return 0
 
 

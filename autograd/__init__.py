@@ -1,5 +1,6 @@
 """autograd: a scalar autograd engine. A `Value` records every op into a graph; `backward()`
-applies the chain rule through it. `draw_dot` and `render_svg` draw that graph."""
+applies the chain rule through it. `draw_dot` and `render_svg` draw that graph; `step_through` and
+`render_html` make a page that shows backprop run through it, one step at a time."""
 
 from .value import Value, no_grad, is_grad_enabled, dot
 from .backward import grad
@@ -8,12 +9,13 @@ from .gradcheck import numerical_grad, gradcheck, GradcheckError
 __all__ = [
     "Value", "no_grad", "is_grad_enabled", "dot", "grad", "numerical_grad", "gradcheck", "GradcheckError",
     "draw_dot", "render_svg",
+    "step_through", "render_html",
 ]
 
 
 def __getattr__(name: str):
     # Rendering loads graphviz, so it is imported on first use: the engine itself needs nothing.
-    if name in ("draw_dot", "render_svg"):
+    if name in ("draw_dot", "render_svg", "step_through", "render_html"):
         from . import render
 
         return getattr(render, name)

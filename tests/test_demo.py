@@ -1,5 +1,6 @@
 """demo.py run as a program: it trains the seed net with finite differences and with backprop,
-prints both error columns, the gradient gap and the predictions, and writes the graph as SVG."""
+prints both error columns, the gradient gap and the predictions, and writes the graph as SVG and the
+step-through page of backprop through it."""
 
 import math
 import re
@@ -27,7 +28,7 @@ def run_demo(cwd, *args):
 
 @pytest.fixture(scope="module")
 def default_run(tmp_path_factory):
-    """One run with the default options, in an empty folder so the default graph.svg lands there."""
+    """One run with the default options, in an empty folder so graph.svg and backprop.html land there."""
     cwd = tmp_path_factory.mktemp("demo")
     result = run_demo(cwd)
     assert result.returncode == 0, result.stderr
@@ -74,7 +75,16 @@ def test_demo_writes_the_svg_and_names_it(default_run):
     svg = cwd / "graph.svg"
     assert svg.is_file()
     assert "<svg" in svg.read_text(encoding="utf-8")
-    assert "graph.svg" in stdout.splitlines()[-1]
+    assert any(line.endswith(": graph.svg") for line in stdout.splitlines())
+
+
+def test_demo_writes_the_step_through_page_of_the_same_loss_and_names_it(default_run):
+    cwd, stdout = default_run
+    page = (cwd / "backprop.html").read_text(encoding="utf-8")
+    assert page.startswith("<!DOCTYPE html>") and "<svg" in page
+    for label in ("error", "a2", "w12[0,3]", "w01[2,1]", "a0[0]"):
+        assert f">{label}</text>" in page
+    assert any(line.endswith(": backprop.html") for line in stdout.splitlines())
 
 
 @pytest.mark.parametrize(
@@ -88,10 +98,11 @@ def test_demo_rejects_bad_options_with_an_argparse_error(tmp_path, args, option)
     assert "Traceback" not in result.stderr
 
 
-def test_demo_svg_into_a_missing_folder_fails_clearly(tmp_path):
-    result = run_demo(tmp_path, "--svg", str(tmp_path / "missing" / "graph.svg"))
+@pytest.mark.parametrize("option, name", [("--svg", "graph.svg"), ("--html", "backprop.html")])
+def test_demo_output_into_a_missing_folder_fails_clearly(tmp_path, option, name):
+    result = run_demo(tmp_path, option, str(tmp_path / "missing" / name))
     assert result.returncode != 0
-    assert "missing" in result.stderr and "does not exist" in result.stderr
+    assert "missing" in result.stderr and "does not exist" in result.stderr and option in result.stderr
     assert "Traceback" not in result.stderr
     assert list(tmp_path.iterdir()) == []
 
@@ -99,5 +110,5 @@ def test_demo_svg_into_a_missing_folder_fails_clearly(tmp_path):
 def test_demo_help_mentions_each_option(tmp_path):
     result = run_demo(tmp_path, "--help")
     assert result.returncode == 0
-    for option in ("--seed", "--epochs", "--lr", "--svg"):
+    for option in ("--seed", "--epochs", "--lr", "--svg", "--html"):
         assert option in result.stdout

@@ -79,6 +79,7 @@ def test_numbers_are_short():
     x = Value(123456.789) * Value(1e-9)
     source = draw_dot(x).source
     assert "data 1.235e+05" in source and "data 1e-09" in source and "data 0.0001235" in source
+    assert '"{ data 0 | grad 0 }"' in draw_dot(Value(-0.0)).source  # no "-0"
 
 
 def test_a_value_used_twice_by_one_op_gets_two_edges():
@@ -234,3 +235,12 @@ def test_a_label_with_a_nul_character_still_renders(tmp_path):
     v = Value(1.0, label="a\x00b")
     path = render_svg(v * 2, tmp_path / "nul.svg")
     assert "ab" in path.read_text(encoding="utf-8")
+
+
+def test_the_engine_loads_graphviz_only_when_a_picture_is_asked_for():
+    code = ("import sys, autograd; from autograd import Value; (Value(2.0) * 3).backward(); "
+            "print('graphviz' in sys.modules, end=' '); "
+            "from autograd import step_through, render_html, draw_dot, render_svg; "
+            "import autograd.render; print('graphviz' in sys.modules, autograd.render.draw_dot is draw_dot)")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.split() == ["False", "True", "True"]

@@ -14,15 +14,15 @@ import shutil
 import subprocess
 import threading
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Callable
 
 import graphviz
 
-from .backward import topological_order
-from .files import existing_folder, write_atomically
+from ..backward import topological_order
+from ..files import existing_folder, write_atomically
 
 if TYPE_CHECKING:
-    from .value import Value
+    from ..value import Value
 
 DEFAULT_MAX_NODES = 1000
 RANKDIRS = ("TB", "LR", "BT", "RL")
@@ -50,16 +50,35 @@ class ValueGraph(graphviz.Digraph):
     def _repr_svg_(self) -> str:
         return svg_from_dot(self.source).decode("utf-8")
 
+    def __repr__(self) -> str:  # the same text for the same graph: no memory address
+        return f"<ValueGraph {self.name!r}: {len(self.body)} DOT statements; .source has them>"
+
 
 def draw_dot(root: Value, rankdir: str = "LR", max_nodes: int = DEFAULT_MAX_NODES) -> graphviz.Digraph:
     """The graph that computed ``root``, as a ``graphviz.Digraph`` (a `ValueGraph`).
 
-    Each Value is a record node "label | data | grad" (4 significant digits); each op is a small
-    oval with edges from its inputs in order (an input used twice gets two edges) to its output.
-    Leaves are blue, the root gold. Nodes are named n0, n1, ... in a fixed traversal order, so one
-    graph always gives the same DOT text. ``rankdir`` is one of "TB", "LR", "BT", "RL". A graph of
-    more than ``max_nodes`` Values raises ValueError before anything is built.
+    Each Value is a record node "label | data | grad" (numbers as `short` writes them); each op is
+    a small oval with edges from its inputs in order (an input used twice gets two edges) to its
+    output. Leaves are blue, the root gold. Nodes are named n0, n1, ... in a fixed traversal order,
+    so one graph always gives the same DOT text. ``rankdir`` is one of "TB", "LR", "BT", "RL". A
+    graph of more than ``max_nodes`` Values raises ValueError before anything is built.
     """
+    order = nodes_to_draw(root, rankdir, max_nodes)
+
+    def fields(v: Value) -> list[str]:
+        shown = [str(v.label)] if v.label else []
+        return shown + [f"data {short(v.data)}", f"grad {short(v.grad)}"]
+
+    return value_graph(root, order, rankdir, fields)
+
+
+def short(x: float) -> str:
+    """A number as drawings show it: 4 significant digits (2, -0.3333, 1.235e+05), and -0.0 as 0."""
+    return f"{x + 0.0:.4g}"
+
+
+def nodes_to_draw(root: Value, rankdir: str, max_nodes: int) -> list[Value]:
+    """Check draw_dot's options, and return root's graph in topological order (node i is "n{i}")."""
     if rankdir not in RANKDIRS:
         raise ValueError(f"rankdir must be one of {', '.join(RANKDIRS)}; got {rankdir!r}")
     if isinstance(max_nodes, bool) or not isinstance(max_nodes, int):
@@ -76,7 +95,16 @@ def draw_dot(root: Value, rankdir: str = "LR", max_nodes: int = DEFAULT_MAX_NODE
             f"pass max_nodes={len(order)} (or more) to draw it anyway "
             f"(layout of large graphs is slow)"
         )
+    return order
 
+
+def value_graph(root: Value, order: list[Value], rankdir: str, fields: Callable[[Value], list[str]],
+                edge_ids: bool = False) -> ValueGraph:
+    """The drawing of draw_dot for the nodes ``order``, each record showing the texts ``fields(v)``.
+
+    With ``edge_ids`` each edge gets an id in the SVG: "n5_op:0" for the op's first input,
+    "n5_op:out" for the edge from the op to its output n5.
+    """
     # ordering="in": an op's inputs are laid out in their order (x above y in x - y, with LR).
     g = ValueGraph("chaingrad", graph_attr={"rankdir": rankdir, "ordering": "in"})
     g.attr("node", fontname="Helvetica", fontsize="11")
@@ -84,9 +112,7 @@ def draw_dot(root: Value, rankdir: str = "LR", max_nodes: int = DEFAULT_MAX_NODE
     names = {v: f"n{i}" for i, v in enumerate(order)}
     for v in order:
         name = names[v]
-        fields = [str(v.label)] if v.label else []
-        fields += [f"data {v.data:.4g}", f"grad {v.grad:.4g}"]
-        record = "{ " + " | ".join(f.translate(_RECORD_ESCAPES) for f in fields) + " }"
+        record = "{ " + " | ".join(f.translate(_RECORD_ESCAPES) for f in fields(v)) + " }"
         style = {}
         if v is root:
             style = {"style": "filled,bold", "fillcolor": ROOT_COLOR, "penwidth": "2"}
@@ -98,9 +124,9 @@ def draw_dot(root: Value, rankdir: str = "LR", max_nodes: int = DEFAULT_MAX_NODE
             g.node(op_name, graphviz.nohtml(v.op.replace("\\", "\\\\")), shape="oval",
                    style="filled", fillcolor=OP_COLOR, fontsize="14", margin="0.02,0.01",
                    height="0.3")
-            for p in v.parents:
-                g.edge(names[p], op_name)
-            g.edge(op_name, name)
+            for i, p in enumerate(v.parents):
+                g.edge(names[p], op_name, **({"id": f"{op_name}:{i}"} if edge_ids else {}))
+            g.edge(op_name, name, **({"id": f"{op_name}:out"} if edge_ids else {}))
     return g
 
 

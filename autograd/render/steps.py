@@ -1,0 +1,364 @@
+"""Backprop, one step at a time: the steps of a graph's forward and backward pass, and a page that
+plays them over the graph's drawing.
+
+``step_through(root)`` lists the steps. Forward: one per node in topological order, filling in
+its number. Backward: first the seed (d root / d root = 1), then one per (op node, input) pair in
+the order backprop applies them, each adding one contribution to the input's gradient. All the
+arithmetic comes from the op table: ``code`` writes each op, ``derivative`` gives each local
+derivative and each contribution, exactly as ``backward()`` computes them, so the running totals
+end at ``backward()``'s gradients bit for bit.
+
+The page (``StepThrough.html``) is one self-contained HTML file: the SVG as ``draw_dot`` lays it out,
+the steps as JSON, and a small script (``step_through.js``, with ``step_through.css``) that fills
+in the SVG's texts step by step. It loads nothing from anywhere (its Content-Security-Policy
+allows no request and only its own script and style), and labels only ever reach it as text.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import html
+import json
+import os
+import re
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from ..backward import topological_order
+from ..files import existing_folder, write_atomically
+from ..ops import OPS
+from ..value import Value
+from .svg import DEFAULT_MAX_NODES, nodes_to_draw, short, svg_from_dot, value_graph
+
+
+@dataclass(frozen=True, eq=False, slots=True)
+class Step:
+    """One step of the forward or the backward pass.
+
+    ``kind`` is "forward" (the step fills in ``node``'s number) or "backward" (it adds one
+    contribution to ``node``'s gradient); ``text`` is its arithmetic, e.g. ``e = a * b = 2 * (-3)
+    = -6`` or ``dL/db += dL/de * de/db = -2 * 2 = -4``; ``value`` is ``node.data``.
+
+    Backward steps also carry ``upstream`` (d root / d output, the gradient of the op's output so
+    far, which backprop has completed), ``local`` (d output / d node, from the op's derivative rule
+    at g = 1), ``contribution`` (what the step adds, computed as backward() computes it) and
+    ``total`` (node's gradient after the step); ``output`` is the op node the gradient comes from
+    and ``index`` which of its inputs ``node`` is. The first backward step, the seed, has only
+    ``contribution`` and ``total`` (both 1.0) and ``output`` None.
+    """
+
+    kind: str
+    node: Value
+    text: str
+    value: float
+    upstream: float | None = None
+    local: float | None = None
+    contribution: float | None = None
+    total: float | None = None
+    output: Value | None = None
+    index: int | None = None
+
+
+class StepThrough:
+    """The steps of one graph (``.steps``) and the page that shows them (``.html``, ``.save(path)``,
+    and inline display in Jupyter); ``.name`` is the root's label or made-up name. Made by
+    `step_through`."""
+
+    def __init__(self, root: Value, rankdir: str = "LR", max_nodes: int = DEFAULT_MAX_NODES) -> None:
+        if not isinstance(root, Value):
+            raise TypeError(f"step_through needs a Value, got {type(root).__name__}")
+        order = nodes_to_draw(root, rankdir, max_nodes)  # checks the options before any work
+        forward = reading_order(root)
+        names = node_names(forward)
+        self.steps: list[Step] = forward_steps(forward, names) + backward_steps(root, names)
+        self.name = names[root]
+        self._root, self._order, self._rankdir, self._names = root, order, rankdir, names
+        self._data = page_data(order, names, self.steps, root)
+        self._html: str | None = None
+
+    def __repr__(self) -> str:
+        forward = sum(s.kind == "forward" for s in self.steps)
+        return (f"<StepThrough of {self.name!r}: {forward} forward and "
+                f"{len(self.steps) - forward} backward steps>")
+
+    @property
+    def html(self) -> str:
+        """The page: one self-contained HTML document (laid out on first use, then kept)."""
+        if self._html is None:
+            svg = graph_svg(self._root, self._order, self._rankdir, self._names, self._data["steps"])
+            self._html = page(svg, self._data, self.name)
+        return self._html
+
+    def save(self, path: str | os.PathLike[str]) -> Path:
+        """Write the page to ``path``, whole or not at all; FileNotFoundError, before any work, if
+        the folder does not exist. Returns ``path`` as a Path."""
+        existing_folder(path)
+        return write_atomically(path, self.html)
+
+    def _repr_html_(self) -> str:
+        # A sandboxed frame: the page's script runs in it, cut off from the notebook.
+        points = re.search(r'<svg width="[^"]*" height="([\d.]+)pt"', self.html)
+        height = round(float(points[1]) * 4 / 3) + 260 if points else 600
+        return (f'<iframe srcdoc="{html.escape(self.html, quote=True)}" sandbox="allow-scripts" '
+                f'title="backprop step by step: {html.escape(self.name, quote=True)}" '
+                f'width="100%" height="{height}" style="border: 0"></iframe>')
+
+
+def step_through(root: Value, **draw_options: Any) -> StepThrough:
+    """The forward and backward steps of ``root``'s graph, and the page that plays them.
+
+    Reads the graph as it is (forward values computed; ``backward()`` is not needed and nothing
+    is changed). ``draw_options`` are `draw_dot`'s (``rankdir``, ``max_nodes``).
+    """
+    return StepThrough(root, **draw_options)
+
+
+def render_html(root: Value, path: str | os.PathLike[str], **draw_options: Any) -> Path:
+    """Write the step-through page of ``root``'s graph to ``path`` (see `step_through`), atomically;
+    FileNotFoundError, before any work, if the folder does not exist."""
+    existing_folder(path)
+    return step_through(root, **draw_options).save(path)
+
+
+# --- the steps ---
+
+
+def node_names(order: list[Value]) -> dict[Value, str]:
+    """Each node's label, or for a node without one a made-up name v1, v2, ... (in order, skipping
+    any name that is some node's label)."""
+    taken = {str(v.label) for v in order if v.label}
+    names, count = {}, 0
+    for v in order:
+        if v.label:
+            names[v] = str(v.label)
+        else:
+            count += 1
+            while f"v{count}" in taken:
+                count += 1
+            names[v] = f"v{count}"
+    return names
+
+
+_PLAIN_NAME = re.compile(r"[\w.\[\],']+")
+
+
+def operand(name: str) -> str:
+    """A name as it appears inside arithmetic: in parentheses unless it is one word like w01[0,1]."""
+    return name if _PLAIN_NAME.fullmatch(name) else f"({name})"
+
+
+def number(x: float) -> str:
+    """A number as it appears inside arithmetic: short, and a negative one in parentheses."""
+    text = short(x)
+    return f"({text})" if text.startswith("-") else text
+
+
+def reading_order(root: Value) -> list[Value]:
+    """Every node of root's graph, each right after its inputs, inputs in order (a, b, a*b, c, ...):
+    a topological order that reads like the code that built the graph. Iterative, no recursion."""
+    order: list[Value] = []
+    seen = {root}
+    stack = [(root, iter(root.parents))]
+    while stack:
+        node, parents = stack[-1]
+        for p in parents:
+            if p not in seen:
+                seen.add(p)
+                stack.append((p, iter(p.parents)))
+                break
+        else:  # every input is in order
+            stack.pop()
+            order.append(node)
+    return order
+
+
+def tidy(expression: str) -> str:
+    """One pair of parentheses where an operand's met a call's: relu((-2)) is relu(-2)."""
+    return re.sub(r"\(\(([^()]*)\)\)", r"(\1)", expression)
+
+
+def forward_steps(order: list[Value], names: dict[Value, str]) -> list[Step]:
+    """One step per node of ``order`` (a `reading_order`): ``e = a * b = 2 * (-3) = -6``."""
+    steps = []
+    for v in order:
+        text = f"{names[v]} = {short(v.data)}"
+        if v.parents:
+            code = OPS[v.op].code
+            written = tidy(code(*[operand(names[p]) for p in v.parents]))
+            numbers = tidy(code(*[number(p.data) for p in v.parents]))
+            text = f"{names[v]} = {written} = {numbers} = {short(v.data)}"
+        steps.append(Step("forward", v, text, v.data))
+    return steps
+
+
+def backward_steps(root: Value, names: dict[Value, str]) -> list[Step]:
+    """The seed, then one step per (op node, input) pair, in the order backward() visits them."""
+    top = operand(names[root])
+
+    def d(of: Value, wrt: Value) -> str:
+        return f"d{operand(names[of])}/d{operand(names[wrt])}"
+
+    sums = {root: 1.0}  # each node's gradient so far, summed as backward() sums it
+    steps = [Step("backward", root, f"{d(root, root)} = 1", root.data, contribution=1.0, total=1.0)]
+    for out in reversed(topological_order(root, leaves=False)):
+        rule = OPS[out.op].derivative
+        xs = [p.data for p in out.parents]
+        upstream = sums[out]
+        contributions = rule(upstream, out.data, *xs)
+        local_derivatives = rule(1.0, out.data, *xs)
+        for i, (p, contribution, local) in enumerate(zip(out.parents, contributions, local_derivatives)):
+            sums[p] = contribution if p not in sums else sums[p] + contribution
+            total = 0.0 + sums[p]  # what backward() adds to a .grad of 0.0
+            text = (f"d{top}/d{operand(names[p])} += d{top}/d{operand(names[out])} * {d(out, p)} = "
+                    f"{short(upstream)} * {number(local)} = {short(contribution)}")
+            steps.append(Step("backward", p, text, p.data, upstream, local, contribution, total, out, i))
+    return steps
+
+
+# --- the page ---
+
+
+def page_data(order: list[Value], names: dict[Value, str], steps: list[Step], root: Value) -> dict:
+    """What the page's script needs: each record node's name in the SVG (n0, n1, ... in draw_dot's
+    ``order``), and for each step what it writes where, what it highlights and what the panel says."""
+    ids = {v: f"n{i}" for i, v in enumerate(order)}
+    top = operand(names[root])
+    uses_left = {}
+    for s in steps:
+        if s.kind == "backward":
+            uses_left[s.node] = uses_left.get(s.node, 0) + 1
+    forward_count = len(order)
+    backward_count = len(steps) - forward_count
+    shown = {}  # (node id, field) -> the text it shows so far
+    out = []
+    for k, s in enumerate(steps):
+        node = ids[s.node]
+        if s.kind == "forward":
+            field, text = "data", f"data {short(s.value)}"
+            phase = f"Forward pass: step {k + 1} of {forward_count}"
+            op = f"{node}_op" if s.node.parents else None
+            sources = list(dict.fromkeys(ids[p] for p in s.node.parents))
+            edges = [f"{op}:{i}" for i in range(len(s.node.parents))] + [f"{op}:out"] if op else []
+            note = "a leaf: its number is given" if not s.node.parents else ""
+        else:
+            field, text = "grad", f"grad {short(s.total)}"
+            phase = f"Backward pass: step {k + 1 - forward_count} of {backward_count}"
+            uses_left[s.node] -= 1
+            gradient = f"d{top}/d{operand(names[s.node])}"
+            if s.output is None:
+                op, sources, edges = None, [], []
+                note = "backprop starts at the output: its gradient with respect to itself is 1"
+            else:
+                op = f"{ids[s.output]}_op"
+                sources = [ids[s.output]]
+                edges = [f"{op}:{s.index}", f"{op}:out"]
+                more = uses_left[s.node]
+                note = (f"{gradient} is now {short(s.total)}, with {more} more to add" if more
+                        else f"{gradient} = {short(s.total)}, complete")
+        out.append({
+            "kind": s.kind, "node": node, "field": field, "was": shown.get((node, field), ""),
+            "shows": text, "text": s.text, "note": note, "phase": phase, "from": sources,
+            "op": op, "edges": edges,
+        })
+        shown[(node, field)] = text
+    return {
+        "records": [ids[v] for v in order],
+        "steps": out,
+        "intro": "Press Next (or the right arrow key) to run the forward pass, one node at a time; "
+                 "then the backward pass fills in the gradients, one chain-rule step at a time.",
+    }
+
+
+def graph_svg(root: Value, order: list[Value], rankdir: str, names: dict[Value, str], steps: list[dict]) -> str:
+    """The graph as draw_dot lays it out, as an <svg> element for the page: each record shows the
+    node's name, and each field is as wide as the longest text the steps write in it."""
+    ids = {v: f"n{i}" for i, v in enumerate(order)}
+    longest = _longest_texts(steps)
+
+    def fields(v: Value) -> list[str]:
+        return [names[v], longest[ids[v], "data"], longest[ids[v], "grad"]]
+
+    svg = svg_from_dot(value_graph(root, order, rankdir, fields, edge_ids=True).source).decode("utf-8")
+    return enlarged(svg[svg.index("<svg"):], SCALE)  # without the XML prolog
+
+
+def _longest_texts(steps: list[dict]) -> dict[tuple[str, str], str]:
+    longest: dict[tuple[str, str], str] = {}
+    for s in steps:
+        key = (s["node"], s["field"])
+        if len(s["shows"]) > len(longest.get(key, "")):
+            longest[key] = s["shows"]
+    return longest
+
+
+SCALE = 1.25  # the page draws the graph a little larger than render_svg, for reading at a glance
+
+
+def enlarged(svg: str, factor: float) -> str:
+    """The SVG drawn ``factor`` times as large (its width and height; the viewBox keeps the layout)."""
+    size = re.compile(r'^<svg width="([\d.]+)pt" height="([\d.]+)pt"')
+    return size.sub(lambda m: f'<svg width="{float(m[1]) * factor:.2f}pt" height="{float(m[2]) * factor:.2f}pt"', svg)
+
+
+def script_json(data: Any) -> str:
+    """``data`` as JSON that is safe inside a <script> element: no <, >, & or line separators."""
+    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+    for c in "<>&\u2028\u2029":
+        text = text.replace(c, f"\\u{ord(c):04x}")
+    return text
+
+
+def _asset(name: str) -> str:
+    return resources.files(__package__).joinpath(name).read_text(encoding="utf-8")
+
+
+def _csp_hash(text: str) -> str:
+    return "'sha256-" + base64.b64encode(hashlib.sha256(text.encode("utf-8")).digest()).decode() + "'"
+
+
+def page(svg: str, data: dict, name: str) -> str:
+    """The HTML document: controls, panel, legend, the SVG, the steps as JSON and the script."""
+    script, style = _asset("step_through.js"), _asset("step_through.css")
+    policy = f"default-src 'none'; script-src {_csp_hash(script)}; style-src {_csp_hash(style)}"
+    title = html.escape(name)
+    n = len(data["steps"])
+    return f"""<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta http-equiv="Content-Security-Policy" content="{policy}">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Backprop step by step: {title}</title>
+<style>{style}</style>
+</head>
+<body>
+<h1>Backprop step by step: <span class="cg-name">{title}</span></h1>
+<noscript><p>This page steps through backprop with JavaScript, which is turned off here.</p></noscript>
+<div class="cg-controls">
+<button type="button" id="cg-reset" title="back to the start (Home)">Reset</button>
+<button type="button" id="cg-prev" title="undo the last step (left arrow)">&#9664; Previous</button>
+<button type="button" id="cg-play">Play</button>
+<button type="button" id="cg-next" title="the next step (right arrow)">Next &#9654;</button>
+<input type="range" id="cg-slider" min="0" max="{n}" value="0" aria-label="step">
+<span id="cg-counter">step 0 of {n}</span>
+</div>
+<div id="cg-panel" aria-live="polite">
+<div id="cg-phase"></div>
+<div id="cg-text"></div>
+<div id="cg-note"></div>
+</div>
+<div class="cg-legend">
+<span><i class="cg-key cg-key-current"></i>the number being filled in</span>
+<span><i class="cg-key cg-key-from"></i>what it is computed from</span>
+<span><i class="cg-key cg-key-edge"></i>the edge it flows along</span>
+</div>
+<div id="cg-graph">
+{svg}</div>
+<script type="application/json" id="cg-data">{script_json(data)}</script>
+<script>{script}</script>
+</body>
+</html>
+"""

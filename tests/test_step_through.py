@@ -1,0 +1,400 @@
+"""The step-through of a graph: its forward and backward steps (texts and numbers), and the page
+made of them (its data, safety with any label, determinism, saving, notebook display)."""
+
+import html
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings, strategies as st
+
+from autograd import Value, dot, draw_dot, render_html, step_through
+from autograd.backward import topological_order
+from autograd.ops import OPS
+from autograd.render import Step, StepThrough
+
+HOSTILE_LABELS = ["</script><script>alert(1)</script>", '"><img src=x onerror=alert(1)>']
+
+
+@pytest.fixture
+def no_dot(monkeypatch, tmp_path):
+    """Hide any `dot` program, so layout must use the bundled WebAssembly Graphviz."""
+    empty = tmp_path / "empty-bin"
+    empty.mkdir()
+    monkeypatch.setenv("PATH", str(empty))
+    assert shutil.which("dot") is None
+
+
+def lecture_graph():
+    """L = (a*b + c) * f, as in micrograd's first lecture (no backward() called)."""
+    a, b, c, f = Value(2.0, "a"), Value(-3.0, "b"), Value(10.0, "c"), Value(-2.0, "f")
+    e = a * b
+    e.label = "e"
+    d = e + c
+    d.label = "d"
+    L = d * f
+    L.label = "L"
+    return L
+
+
+def texts(steps, kind):
+    return [s.text for s in steps if s.kind == kind]
+
+
+def page_data(page):
+    """The steps' JSON embedded in a page."""
+    found = re.search(r'<script type="application/json" id="cg-data">(.*?)</script>', page, re.S)
+    return json.loads(found[1])
+
+
+# --- the steps ---
+
+
+def test_forward_steps_fill_in_each_number_after_its_inputs():
+    steps = step_through(lecture_graph()).steps
+    assert texts(steps, "forward") == [
+        "a = 2",
+        "b = -3",
+        "e = a * b = 2 * (-3) = -6",
+        "c = 10",
+        "d = e + c = (-6) + 10 = 4",
+        "f = -2",
+        "L = d * f = 4 * (-2) = -8",
+    ]
+    assert [s.value for s in steps if s.kind == "forward"] == [2.0, -3.0, -6.0, 10.0, 4.0, -2.0, -8.0]
+
+
+def test_backward_steps_apply_the_chain_rule_one_input_at_a_time():
+    steps = step_through(lecture_graph()).steps
+    assert texts(steps, "backward") == [
+        "dL/dL = 1",
+        "dL/dd += dL/dL * dL/dd = 1 * (-2) = -2",
+        "dL/df += dL/dL * dL/df = 1 * 4 = 4",
+        "dL/de += dL/dd * dd/de = -2 * 1 = -2",
+        "dL/dc += dL/dd * dd/dc = -2 * 1 = -2",
+        "dL/da += dL/de * de/da = -2 * (-3) = 6",
+        "dL/db += dL/de * de/db = -2 * 2 = -4",
+    ]
+    backward = [s for s in steps if s.kind == "backward"]
+    numbers = [(s.node.label, s.upstream, s.local, s.contribution, s.total) for s in backward]
+    assert numbers == [
+        ("L", None, None, 1.0, 1.0),
+        ("d", 1.0, -2.0, -2.0, -2.0),
+        ("f", 1.0, 4.0, 4.0, 4.0),
+        ("e", -2.0, 1.0, -2.0, -2.0),
+        ("c", -2.0, 1.0, -2.0, -2.0),
+        ("a", -2.0, -3.0, 6.0, 6.0),
+        ("b", -2.0, 2.0, -4.0, -4.0),
+    ]
+    assert [(s.output.label, s.index) for s in backward[1:3]] == [("L", 0), ("L", 1)]
+    assert backward[0].output is None and backward[0].index is None
+
+
+def test_a_value_used_twice_by_one_op_gets_one_step_per_use():
+    a = Value(3.0, "a")
+    y = a * a
+    y.label = "y"
+    steps = step_through(y).steps
+    assert texts(steps, "backward") == [
+        "dy/dy = 1",
+        "dy/da += dy/dy * dy/da = 1 * 3 = 3",
+        "dy/da += dy/dy * dy/da = 1 * 3 = 3",
+    ]
+    assert [s.total for s in steps[-2:]] == [3.0, 6.0]
+    assert [s.index for s in steps[-2:]] == [0, 1]
+
+
+def test_a_value_used_by_two_ops_gets_a_step_from_each():
+    x = Value(2.0, "x")
+    y = x.tanh() + x * 3
+    steps = step_through(y).steps
+    x_steps = [s for s in steps if s.kind == "backward" and s.node is x]
+    assert [s.output.op for s in x_steps] == ["tanh", "*"]
+    assert x_steps[-1].total == x_steps[0].contribution + x_steps[1].contribution
+    y.backward()
+    assert x_steps[-1].total == x.grad
+
+
+def test_nodes_without_labels_get_made_up_names_that_no_label_has():
+    x = Value(2.0)
+    y = (x * Value(3.0, "v2")).relu()
+    assert texts(step_through(y).steps, "forward") == [
+        "v1 = 2", "v2 = 3", "v3 = v1 * v2 = 2 * 3 = 6", "v4 = relu(v3) = relu(6) = 6",
+    ]
+
+
+def test_labels_that_are_not_one_word_are_bracketed_in_arithmetic():
+    a, b = Value(1.5, "a + b"), Value(2.0, "w[0,1]")
+    y = a * b
+    y.label = "y"
+    assert step_through(y).steps[2].text == "y = (a + b) * w[0,1] = 1.5 * 2 = 3"
+    assert step_through(y).steps[-2].text == "dy/d(a + b) += dy/dy * dy/d(a + b) = 1 * 2 = 2"
+    z = (-a).relu()
+    assert [s.text for s in step_through(z).steps[1:3]] == [
+        "v1 = -(a + b) = -1.5 = -1.5", "v2 = relu(v1) = relu(-1.5) = 0"]
+    assert step_through(a.tanh()).steps[1].text == "v1 = tanh(a + b) = tanh(1.5) = 0.9051"
+
+
+def test_every_op_is_written_and_differentiated_by_its_entry_in_the_op_table():
+    x, y = Value(0.7, "x"), Value(1.3, "y")
+    graphs = [x + y, x - y, x * y, x / y, x ** y, -x, x.exp(), x.log(), x.tanh(), x.sigmoid(),
+              x.relu(), dot([x], [y], Value(0.5, "b"))]
+    for out in graphs:
+        out.label = "out"
+        entry = OPS[out.op]
+        steps = step_through(out).steps
+        written = entry.code(*[p.label for p in out.parents])
+        assert steps[len(out.parents)].text.startswith(f"out = {written} = "), out.op
+        xs = [p.data for p in out.parents]
+        local = entry.derivative(1.0, out.data, *xs)
+        for step in steps[len(out.parents) + 2:]:
+            assert step.local == local[step.index], out.op
+            assert step.contribution == entry.derivative(1.0, out.data, *xs)[step.index], out.op
+
+
+def test_a_zero_gradient_reads_0_whatever_its_sign():
+    x = Value(-2.0, "x")
+    y = -x.relu()
+    y.label = "y"
+    last = step_through(y).steps[-1]
+    assert last.contribution == 0.0 and str(last.contribution) == "-0.0"
+    assert last.text == "dy/dx += dy/dv1 * dv1/dx = -1 * 0 = 0"
+
+
+def test_dot_reads_as_its_code_with_names_and_with_numbers():
+    out = dot([Value(0.5, "w0"), Value(-1.0, "w1")], [Value(1.0, "x0"), Value(2.0, "x1")])
+    out.label = "z"
+    write = OPS["dot"].code  # today "w0 * x0 + w1 * x1"
+    assert step_through(out).steps[4].text == f"z = {write('w0', 'w1', 'x0', 'x1')} = {write('0.5', '(-1)', '1', '2')} = -1.5"
+
+
+def test_a_single_value_has_one_forward_step_and_the_seed():
+    x = Value(4.0, "x")
+    assert texts(step_through(x).steps, "forward") == ["x = 4"]
+    assert texts(step_through(x).steps, "backward") == ["dx/dx = 1"]
+
+
+def test_the_order_is_forward_in_topological_order_then_backprops_order():
+    root = lecture_graph()
+    steps = step_through(root).steps
+    forward = [s.node for s in steps if s.kind == "forward"]
+    assert set(forward) == set(topological_order(root)) and len(forward) == len(set(forward))
+    for i, node in enumerate(forward):
+        assert all(forward.index(p) < i for p in node.parents)
+    backward = [s for s in steps if s.kind == "backward"]
+    assert steps[: len(forward)] == [s for s in steps if s.kind == "forward"]  # forward comes first
+    assert backward[0].node is root
+    expected = [(out, i) for out in reversed(topological_order(root, leaves=False)) for i in range(len(out.parents))]
+    assert [(s.output, s.index) for s in backward[1:]] == expected
+
+
+def test_the_graph_is_left_as_it_was():
+    root = lecture_graph()
+    nodes = topological_order(root)
+    before = [(v.data, v.grad, v.label, v.op, v.parents) for v in nodes]
+    step_through(root).html
+    assert [(v.data, v.grad, v.label, v.op, v.parents) for v in nodes] == before
+    assert all(v._grad_sum is None for v in nodes)
+
+
+@st.composite
+def graphs(draw):
+    """A random graph: a few leaves, then ops on earlier nodes (reused freely), the last node the root."""
+    nodes = [Value(draw(st.floats(-3, 3)), f"x{i}") for i in range(draw(st.integers(1, 4)))]
+    for _ in range(draw(st.integers(1, 12))):
+        pick = st.sampled_from(nodes)
+        kind = draw(st.sampled_from(["+", "-", "*", "neg", "tanh", "sigmoid", "relu", "square", "dot"]))
+        a, b = draw(pick), draw(pick)
+        nodes.append({
+            "+": lambda: a + b, "-": lambda: a - b, "*": lambda: a * b, "neg": lambda: -a,
+            "tanh": a.tanh, "sigmoid": a.sigmoid, "relu": a.relu, "square": lambda: a ** 2,
+            "dot": lambda: dot([a, b], [b, draw(pick)], a),
+        }[kind]())
+    return nodes[-1]
+
+
+@settings(max_examples=150, deadline=None)
+@given(graphs())
+def test_running_totals_end_at_backwards_gradients_bit_for_bit(root):
+    steps = step_through(root).steps
+    final = {}
+    for s in steps:
+        if s.kind == "backward":
+            final[s.node] = s.total
+    root.backward()
+    nodes = topological_order(root)
+    assert set(final) == set(nodes)
+    assert {v: final[v].hex() for v in nodes} == {v: v.grad.hex() for v in nodes}
+    pairs = sum(len(v.parents) for v in nodes)
+    assert len(steps) == len(nodes) + 1 + pairs
+
+
+# --- the page ---
+
+
+def test_the_page_holds_the_steps_and_the_svg():
+    page = step_through(lecture_graph()).html
+    data = page_data(page)
+    assert [s["text"] for s in data["steps"]] == [s.text for s in step_through(lecture_graph()).steps]
+    assert data["records"] == [f"n{i}" for i in range(7)]
+    first = data["steps"][0]
+    assert (first["node"], first["field"], first["was"], first["shows"]) == ("n2", "data", "", "data 2")
+    last = data["steps"][-1]  # b gets -4 from e (draw_dot numbers f, c, a, b, e, d, L as n0..n6)
+    assert (last["node"], last["field"], last["shows"]) == ("n3", "grad", "grad -4")
+    assert last["from"] == ["n4"] and last["op"] == "n4_op" and last["edges"] == ["n4_op:1", "n4_op:out"]
+    for n in range(7):
+        assert f"<title>n{n}</title>" in page
+    assert 'id="n4_op:1"' in page and 'id="n6_op:out"' in page
+
+
+def test_the_page_makes_no_request():
+    page = step_through(lecture_graph()).html
+    assert "default-src 'none'" in page
+    assert not re.search(r"\b(src|href|action)\s*=", page)
+    assert re.findall(r"https?://[^\s\"']+", page) == ["http://www.w3.org/2000/svg", "http://www.w3.org/1999/xlink"]
+
+
+def test_the_page_shows_the_numbers_as_draw_dot_does_after_backward():
+    root = lecture_graph()
+    data = page_data(step_through(root).html)
+    shown = {}
+    for s in data["steps"]:
+        shown[s["node"], s["field"]] = s["shows"]
+    root.backward()
+    expected = re.findall(r'(n\d+) \[label="\{ \w+ \| (data [^|]+) \| (grad [^}]+) \}"', draw_dot(root).source)
+    assert {(n, f): t for n, d, g in expected for f, t in (("data", d.strip()), ("grad", g.strip()))} == shown
+
+
+@pytest.mark.parametrize("label", HOSTILE_LABELS)
+def test_a_hostile_label_never_reaches_the_page_as_markup(label):
+    x = Value(1.0, label)
+    y = x * 2
+    page = step_through(y).html
+    assert page.count("<script") == 2 and page.count("</script>") == 2
+    assert "<img" not in page
+    data_text = re.search(r'id="cg-data">(.*?)</script>', page, re.S)[1]
+    assert "<" not in data_text and ">" not in data_text and "&" not in data_text
+    assert page_data(page)["steps"][0]["text"] == f"{label} = 1"
+    assert f">{html.escape(label)}</text>" in page  # drawn in the SVG as text
+
+
+def test_page_json_escapes_line_separators_and_ampersands():
+    x = Value(1.0, "a\u2028b\u2029c & d")
+    page = step_through(x).html
+    data_text = re.search(r'id="cg-data">(.*?)</script>', page, re.S)[1]
+    assert "\u2028" not in data_text and "\u2029" not in data_text and "&" not in data_text
+    assert page_data(page)["steps"][0]["text"] == "a\u2028b\u2029c & d = 1"
+
+
+def test_the_same_graph_gives_the_same_page_byte_for_byte():
+    assert step_through(lecture_graph()).html == step_through(lecture_graph()).html
+
+
+def test_the_page_is_the_same_in_every_process():
+    code = ("from autograd import Value, step_through; x = Value(2.0, 'x'); y = (x * x + 1).tanh(); "
+            "print(step_through(y).html)")
+    runs = [
+        subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                       env={**os.environ, "PYTHONHASHSEED": seed}).stdout
+        for seed in ("1", "2")
+    ]
+    assert runs[0] == runs[1] and "tanh" in runs[0]
+
+
+def chain(n):
+    """A graph of n Values: x, x+1, (x+1)+1, ... (each + also has a constant leaf 1)."""
+    x = Value(0.0, "x")
+    for _ in range(n // 2):
+        x = x + 1
+    return x
+
+
+def test_draw_options_are_draw_dots():
+    with pytest.raises(ValueError, match=r"graph has 1,501 Value nodes, more than max_nodes=1000; pass max_nodes=1501"):
+        step_through(chain(1500))
+    assert len(step_through(chain(1500), max_nodes=1501).steps) == 1501 + 1 + 1500
+    with pytest.raises(ValueError, match="rankdir must be one of"):
+        step_through(Value(1.0), rankdir="sideways")
+    with pytest.raises(TypeError, match="step_through needs a Value, got float"):
+        step_through(1.0)
+    for rankdir, wide in (("LR", True), ("TB", False)):
+        size = re.search(r'viewBox="0.00 0.00 ([\d.]+) ([\d.]+)"', step_through(lecture_graph(), rankdir=rankdir).html)
+        assert (float(size[1]) > float(size[2])) is wide, rankdir
+
+
+def test_deep_graphs_need_no_recursion():
+    steps = step_through(chain(100_000), max_nodes=100_001).steps
+    assert len(steps) == 100_001 + 1 + 100_000
+    assert steps[-1].text == "dv100000/dv1 += dv100000/dv2 * dv2/dv1 = 1 * 1 = 1"
+
+
+def test_render_html_of_a_too_large_graph_writes_nothing(tmp_path):
+    with pytest.raises(ValueError, match="max_nodes"):
+        render_html(chain(1500), tmp_path / "big.html")
+    assert os.listdir(tmp_path) == []
+
+
+def test_render_html_writes_the_page_and_returns_its_path(no_dot, tmp_path):
+    root = lecture_graph()
+    path = render_html(root, str(tmp_path / "backprop.html"))
+    assert path == tmp_path / "backprop.html" and isinstance(path, Path)
+    assert path.read_text(encoding="utf-8") == step_through(root).html
+    assert sorted(os.listdir(tmp_path)) == ["backprop.html", "empty-bin"]
+
+
+def test_save_replaces_an_existing_file_whole(tmp_path):
+    target = tmp_path / "page.html"
+    target.write_text("old")
+    walk = step_through(lecture_graph())
+    assert walk.save(target) == target
+    assert target.read_text(encoding="utf-8") == walk.html
+
+
+def test_a_failed_save_leaves_the_old_file_and_no_temp_file(tmp_path, monkeypatch):
+    target = tmp_path / "page.html"
+    target.write_text("old")
+    walk = step_through(lecture_graph())
+    walk.html  # laid out before the write breaks
+
+    def broken_replace(src, dst):
+        raise OSError("disk trouble")
+
+    monkeypatch.setattr(os, "replace", broken_replace)
+    with pytest.raises(OSError, match="disk trouble"):
+        walk.save(target)
+    assert os.listdir(tmp_path) == ["page.html"] and target.read_text() == "old"
+
+
+def test_saving_into_a_missing_folder_names_it_before_any_layout(tmp_path, monkeypatch):
+    import autograd.render.steps as module
+
+    def no_layout(source):
+        raise AssertionError("laid out the graph before checking the folder")
+
+    monkeypatch.setattr(module, "svg_from_dot", no_layout)
+    missing = tmp_path / "no" / "such"
+    with pytest.raises(FileNotFoundError, match=re.escape(str(missing))):
+        render_html(lecture_graph(), missing / "page.html")
+    with pytest.raises(FileNotFoundError, match=re.escape(str(missing))):
+        step_through(lecture_graph()).save(missing / "page.html")
+    assert os.listdir(tmp_path) == []
+
+
+def test_notebook_display_is_a_sandboxed_frame_holding_the_page(no_dot):
+    walk = step_through(lecture_graph())
+    frame = walk._repr_html_()
+    assert frame.startswith("<iframe ") and frame.endswith("></iframe>")
+    srcdoc = re.fullmatch(r'<iframe srcdoc="([^"]*)" sandbox="allow-scripts" .*', frame, re.S)[1]
+    assert html.unescape(srcdoc) == walk.html
+    assert "allow-same-origin" not in frame
+
+
+def test_a_step_through_describes_itself():
+    walk = step_through(lecture_graph())
+    assert isinstance(walk, StepThrough) and all(isinstance(s, Step) for s in walk.steps)
+    assert repr(walk) == "<StepThrough of 'L': 7 forward and 7 backward steps>"
