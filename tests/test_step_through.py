@@ -398,3 +398,15 @@ def test_a_step_through_describes_itself():
     walk = step_through(lecture_graph())
     assert isinstance(walk, StepThrough) and all(isinstance(s, Step) for s in walk.steps)
     assert repr(walk) == "<StepThrough of 'L': 7 forward and 7 backward steps>"
+
+
+def test_gradients_of_word_labels_are_written_with_parentheses():
+    weight, x = Value(-3.0, "weight"), Value(2.0, "x")
+    error = weight * x
+    error.label = "error"
+    texts = [s.text for s in step_through(error).steps if s.kind == "backward"]
+    assert texts == [
+        "d(error)/d(error) = 1",
+        "d(error)/d(weight) += d(error)/d(error) * d(error)/d(weight) = 1 * 2 = 2",
+        "d(error)/dx += d(error)/d(error) * d(error)/dx = 1 * (-3) = -3",
+    ]

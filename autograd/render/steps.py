@@ -150,6 +150,11 @@ def operand(name: str) -> str:
     return name if _PLAIN_NAME.fullmatch(name) else f"({name})"
 
 
+def differential(name: str) -> str:
+    """d in front of a name: dL, dw2 for a letter (and digits); d(error), d(w[0]) for any other."""
+    return f"d{name}" if re.fullmatch(r"[A-Za-z]\d*", name) else f"d({name})"
+
+
 def number(x: float) -> str:
     """A number as it appears inside arithmetic: short, and a negative one in parentheses."""
     text = short(x)
@@ -196,10 +201,10 @@ def forward_steps(order: list[Value], names: dict[Value, str]) -> list[Step]:
 
 def backward_steps(root: Value, names: dict[Value, str]) -> list[Step]:
     """The seed, then one step per (op node, input) pair, in the order backward() visits them."""
-    top = operand(names[root])
+    top = differential(names[root])
 
     def d(of: Value, wrt: Value) -> str:
-        return f"d{operand(names[of])}/d{operand(names[wrt])}"
+        return f"{differential(names[of])}/{differential(names[wrt])}"
 
     sums = {root: 1.0}  # each node's gradient so far, summed as backward() sums it
     steps = [Step("backward", root, f"{d(root, root)} = 1", root.data, contribution=1.0, total=1.0)]
@@ -212,7 +217,7 @@ def backward_steps(root: Value, names: dict[Value, str]) -> list[Step]:
         for i, (p, contribution, local) in enumerate(zip(out.parents, contributions, local_derivatives)):
             sums[p] = contribution if p not in sums else sums[p] + contribution
             total = 0.0 + sums[p]  # what backward() adds to a .grad of 0.0
-            text = (f"d{top}/d{operand(names[p])} += d{top}/d{operand(names[out])} * {d(out, p)} = "
+            text = (f"{d(root, p)} += {d(root, out)} * {d(out, p)} = "
                     f"{short(upstream)} * {number(local)} = {short(contribution)}")
             steps.append(Step("backward", p, text, p.data, upstream, local, contribution, total, out, i))
     return steps
@@ -225,7 +230,6 @@ def page_data(order: list[Value], names: dict[Value, str], steps: list[Step], ro
     """What the page's script needs: each record node's name in the SVG (n0, n1, ... in draw_dot's
     ``order``), and for each step what it writes where, what it highlights and what the panel says."""
     ids = {v: f"n{i}" for i, v in enumerate(order)}
-    top = operand(names[root])
     uses_left = {}
     for s in steps:
         if s.kind == "backward":
@@ -247,7 +251,7 @@ def page_data(order: list[Value], names: dict[Value, str], steps: list[Step], ro
             field, text = "grad", f"grad {short(s.total)}"
             phase = f"Backward pass: step {k + 1 - forward_count} of {backward_count}"
             uses_left[s.node] -= 1
-            gradient = f"d{top}/d{operand(names[s.node])}"
+            gradient = f"{differential(names[root])}/{differential(names[s.node])}"
             if s.output is None:
                 op, sources, edges = None, [], []
                 note = "backprop starts at the output: its gradient with respect to itself is 1"
