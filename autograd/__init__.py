@@ -1,12 +1,12 @@
 """autograd: a scalar autograd engine. A `Value` records every op into a graph; `backward()`
 applies the chain rule through it. `draw_dot` and `render_svg` draw that graph."""
 
-from .value import Value, no_grad, is_grad_enabled, dot
+from .value import Value, no_grad, is_grad_enabled, dot, logsumexp, softmax
 from .backward import grad
 from .gradcheck import numerical_grad, gradcheck, GradcheckError
 
 __all__ = [
-    "Value", "no_grad", "is_grad_enabled", "dot", "grad", "numerical_grad", "gradcheck", "GradcheckError",
+    "Value", "no_grad", "is_grad_enabled", "dot", "logsumexp", "softmax", "grad", "numerical_grad", "gradcheck", "GradcheckError",
     "draw_dot", "render_svg",
 ]
 
