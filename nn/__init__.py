@@ -1,7 +1,8 @@
-"""nn: a tiny neural-net library on top of autograd: modules, losses and optimizers."""
+"""nn: a tiny neural-net library on top of autograd: modules, losses, optimizers and saved files."""
 
 from .module import Module, Neuron, Layer, MLP
 from .losses import mse_loss
 from .optim import SGD, Adam
+from .saving import load_model
 
-__all__ = ["Module", "Neuron", "Layer", "MLP", "mse_loss", "SGD", "Adam"]
+__all__ = ["Module", "Neuron", "Layer", "MLP", "load_model", "mse_loss", "SGD", "Adam"]
