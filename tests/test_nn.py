@@ -736,3 +736,13 @@ def test_mlp_takes_value_subclasses_as_inputs():
 
     out = MLP(2, [1], seed=0)([Tagged(1.0), Tagged(2.0)])
     assert isinstance(out, Value)
+
+
+@pytest.mark.parametrize("activation", ["relu", "tanh", "sigmoid", "linear"])
+@pytest.mark.parametrize("mode", [nullcontext, no_grad])
+def test_a_nan_in_the_input_shows_in_the_output(activation, mode):
+    model = MLP(3, [4, 2], activation=activation, seed=0)
+    with mode():
+        outputs = [model([1.0, math.nan, 0.5]), model.layers[0]([math.nan, 0.0, 0.0]), model.layers[0].neurons[1]([0.0, 0.0, math.nan])]
+    for out in outputs:
+        assert all(math.isnan(v.data) for v in (out if isinstance(out, list) else [out]))
