@@ -223,3 +223,19 @@ def test_a_model_called_with_a_dict_a_string_or_a_set_is_a_type_error(bad, type_
 def test_a_model_takes_lists_tuples_and_other_sequences():
     model = MLP(2, [2, 1], seed=0)
     assert model([1.0, 2.0]).data == model((1.0, 2.0)).data == model(range(1, 3)).data
+
+
+def test_the_readme_example_of_a_model_of_your_own_runs_and_prints_what_it_says(tmp_path):
+    import re
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Write your own model", 1)[1]
+    code = re.search(r"```python\n(.*?)```", section, re.S)[1]
+    done = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    promised = [line.split("# ", 1)[1].strip() for line in code.splitlines() if line.startswith("    print(") or line.startswith("print(")]
+    assert done.stdout.splitlines() == promised
+    assert (tmp_path / "net.json").is_file()
