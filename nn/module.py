@@ -96,10 +96,13 @@ class Module:
                 prefixes.pop()
         if not named:
             return list(dict.fromkeys(found))  # a parameter met twice is kept where it was met first
-        first = {}
+        listed = set()  # ids of the parameters listed so far (modules were met once already)
+        named_once = []
         for name, item in found:
-            first.setdefault(item, name)
-        return [(name, item) for item, name in first.items()]
+            if not isinstance(item, Value) or id(item) not in listed:
+                listed.add(id(item))
+                named_once.append((name, item))
+        return named_once
 
     def zero_grad(self) -> None:
         """Set every parameter's grad back to 0.0."""

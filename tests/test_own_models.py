@@ -97,6 +97,22 @@ def test_numbers_strings_and_other_objects_are_not_parameters():
     assert Mixed().state_dict() == {"w": 2.0}
 
 
+def test_a_module_that_is_a_dataclass_works_too():
+    from dataclasses import dataclass, field
+
+    @dataclass
+    class Affine(Module):  # a dataclass compares by fields, and so cannot be hashed
+        w: Value = field(default_factory=lambda: Value(2.0))
+        inner: Neuron = field(default_factory=lambda: Neuron(1, seed=0))
+
+        def forward(self, x):
+            return self.inner([x]) * self.w
+
+    model = Affine()
+    assert list(model.state_dict()) == ["w", "inner.w.0", "inner.b"]
+    assert model.parameters() == [model.w, *model.inner.parameters()]
+
+
 def test_a_neuron_without_bias_has_no_b_parameter():
     assert list(Neuron(2, bias=False, seed=0).state_dict()) == ["w.0", "w.1"]
 
