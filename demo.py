@@ -7,6 +7,7 @@ finite-difference gradients and once with backpropagation, from the same initial
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -169,4 +170,10 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    try:
+        status = main()
+        sys.stdout.flush()  # here, so a closed pipe is noticed inside the try
+    except BrokenPipeError:  # `python demo.py | head`: the reader stopped reading, which is fine
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error at exit
+        status = 1
+    sys.exit(status)

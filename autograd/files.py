@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import os
 import secrets
 import stat
@@ -19,12 +20,16 @@ def existing_folder(path: str | os.PathLike[str]) -> Path:
 def write_atomically(path: str | os.PathLike[str], content: str | bytes) -> Path:
     """Write ``content`` to ``path`` through a temporary file in the same folder, then rename it
     over ``path``: an interrupted or failing write never leaves ``path`` half-written, and nothing
-    else behind. FileNotFoundError, before any writing, if the folder does not exist."""
+    else behind. FileNotFoundError, before any writing, if the folder does not exist;
+    PermissionError if ``path`` is a file that may not be written (as ``open(path, "w")`` would).
+    Errors name ``path``, never the temporary file."""
     path = Path(path)
     existing_folder(path)
     target = Path(os.path.realpath(path))  # through a symlink, replace the file it points to
     if target.exists() and not target.is_file():
         raise FileExistsError(f"{str(path)!r} exists and is not a regular file; it is not replaced")
+    if target.exists() and not os.access(target, os.W_OK):  # a rename would replace it regardless
+        raise PermissionError(errno.EACCES, "Permission denied: the file may not be written", str(path))
     folder = target.parent
     data = content.encode("utf-8") if isinstance(content, str) else content
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
@@ -35,6 +40,8 @@ def write_atomically(path: str | os.PathLike[str], content: str | bytes) -> Path
             break
         except FileExistsError:
             continue
+        except OSError as e:  # e.g. a folder that may not be written
+            raise _about(path, e) from None
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(data)
@@ -44,10 +51,19 @@ def write_atomically(path: str | os.PathLike[str], content: str | bytes) -> Path
             os.chmod(temp, stat.S_IMODE(target.stat().st_mode))
         os.replace(temp, target)
         _sync_folder(folder)
-    except BaseException:
+    except BaseException as e:
         temp.unlink(missing_ok=True)
+        if isinstance(e, OSError):
+            raise _about(path, e) from None
         raise
     return path
+
+
+def _about(path: Path, error: OSError) -> OSError:
+    """The same error, naming ``path`` (what the user asked to write) instead of the temporary file."""
+    if error.errno is None:
+        return error
+    return OSError(error.errno, error.strerror, str(path))  # OSError picks the subclass (PermissionError, ...)
 
 
 def _sync_folder(folder: Path) -> None:

@@ -48,10 +48,33 @@ def numerical_grad(f: Callable[..., Value], xs: Sequence[Value | float], eps: fl
     point = _numbers(xs, "numerical_grad")
     slopes = []
     for i, x in enumerate(point):
-        up = _evaluate(f, point[:i] + [x + eps] + point[i + 1 :])
-        down = _evaluate(f, point[:i] + [x - eps] + point[i + 1 :])
+        up = _evaluate_step(f, point, i, eps)
+        down = _evaluate_step(f, point, i, -eps)
         slopes.append((up - down) / (2 * eps))
     return slopes
+
+
+def _evaluate_step(f: Callable[..., Value], point: list[float], i: int, step: float) -> float:
+    """f at point with input i moved by step. If f raises a math error (ValueError, ZeroDivisionError,
+    OverflowError...) there but not at point itself, the step left f's domain: the error says so,
+    chained to f's own."""
+    try:
+        return _evaluate(f, point[:i] + [point[i] + step] + point[i + 1 :])
+    except (ValueError, ArithmeticError) as e:
+        try:
+            _evaluate(f, point)
+        except Exception:
+            raise e from None  # f fails at the point itself: its own error is the one to see
+        side = "+" if step > 0 else "-"
+        message = (
+            f"f raised {type(e).__name__} at input {i} {side} eps (x = {point[i]!r}, eps = {abs(step)!r}, "
+            f"so at {point[i] + step!r}): the finite-difference step left f's domain; try a smaller eps"
+        )
+        try:
+            error = type(e)(message)
+        except Exception:
+            error = ValueError(message)
+        raise error from e
 
 
 def gradcheck(

@@ -5,7 +5,7 @@ An op is registered in the table ``OPS`` as two plain functions and a way to wri
 - ``forward(*xs) -> float`` computes the output from the inputs' numbers and raises a clear
   Python error where the math is undefined (log of 0, division by zero, ...);
 - ``derivative(g, out, *xs) -> sequence`` is the vector-Jacobian product: given ``g = dL/d(out)``
-  it returns ``dL/dx_i`` for each input. It is written with arithmetic operators and the two
+  it returns ``dL/dx_i`` for each input. It is written with arithmetic operators and the
   helpers below only, so the very same function works on floats (plain backprop) and on Values
   (``create_graph=True``, which records the derivative as a graph that can be differentiated
   again);
@@ -53,6 +53,22 @@ def positive(x) -> bool:
 def natural_log(x):
     """log(x) for a float or a Value, so derivative rules may use it on either."""
     return math.log(x) if isinstance(x, (int, float)) else x.log()
+
+
+def exponential(x):
+    """e ** x for a float or a Value, so derivative rules may use it on either."""
+    return math.exp(x) if isinstance(x, (int, float)) else x.exp()
+
+
+def logistic(x):
+    """sigmoid(x) for a float or a Value, so derivative rules may use it on either."""
+    return sigmoid(x) if isinstance(x, (int, float)) else x.sigmoid()
+
+
+def sign(x) -> float:
+    """The sign of x's number as a float: 1.0, -1.0, 0.0 at 0, and NaN for NaN."""
+    x = float(x)
+    return 1.0 if x > 0.0 else -1.0 if x < 0.0 else 0.0 if x == 0.0 else math.nan
 
 
 @op("+", lambda g, out, x, y: (g, g), "{} + {}")
@@ -109,6 +125,8 @@ def _pow_derivative(g, out, x, y):
 @op("**", _pow_derivative, "{} ** {}")
 def power(x: float, y: float) -> float:
     """x ** y.   d/dx = y * x**(y-1) (at x = 0: 0 for y = 0, inf for 0 < y < 1), d/dy = x**y * log(x) (0 where x <= 0)."""
+    if math.isnan(x) or math.isnan(y):
+        return math.nan  # even 1 ** nan and nan ** 0, which are 1 by the float rules: a NaN never vanishes
     if x < 0.0 and not float(y).is_integer():
         raise ValueError(f"negative base with a non-integer exponent: ({x!r}) ** {y!r}")
     if x == 0.0 and y < 0.0:
@@ -183,3 +201,42 @@ def dot(*args: float) -> float:
     n, has_bias = divmod(len(args), 2)
     total = sum(map(operator.mul, args[:n], args[n : 2 * n]), 0.0)
     return total + args[-1] if has_bias else total
+
+
+@op("abs", lambda g, out, x: (g * sign(x),), "abs({})")
+def absolute(x: float) -> float:
+    """|x|.   d/dx = 1 for x > 0, -1 for x < 0, and 0 at exactly x = 0 (as for relu)."""
+    return abs(x)
+
+
+@op("softplus", lambda g, out, x: (g * logistic(x),), "softplus({})")
+def softplus(x: float) -> float:
+    """log(1 + e**x), a smooth relu.   d/dx = e**x / (1 + e**x) = sigmoid(x).
+
+    Computed as x + log(1 + e**-x) for x > 0 and log(1 + e**x) otherwise (log1p), so e** never
+    overflows and nothing is lost for large |x|: softplus(1000) is 1000.0, softplus(-1000) is
+    e**-1000 rounded to 0.0, softplus(-30) is 9.36e-14 to full precision.
+    """
+    if x > 0.0:
+        return x + math.log1p(math.exp(-x))
+    return math.log1p(math.exp(x))  # also NaN for NaN
+
+
+def _logsumexp_derivative(g, out, *xs):
+    # d/dx_i = e**x_i / sum_j e**x_j = e**(x_i - out): the softmax, with an exponent <= 0
+    return [g * exponential(x - out) for x in xs]
+
+
+@op("logsumexp", _logsumexp_derivative, lambda *xs: f"logsumexp({', '.join(xs)})")
+def logsumexp(*xs: float) -> float:
+    """log(e**x0 + e**x1 + ...), for one or more inputs.   d/dx_i = e**x_i / sum_j e**x_j = softmax_i.
+
+    Computed as m + log(sum_i e**(x_i - m)) with m = max(x), so no e** overflows and the sum is
+    at least 1: exact for inputs of any size (logsumexp(1000, 1000) is 1000 + log 2).
+    """
+    if any(map(math.isnan, xs)):
+        return math.nan
+    m = max(xs)
+    if math.isinf(m):  # some x is +inf (the result is +inf), or every x is -inf (-inf)
+        return m
+    return m + math.log(math.fsum([math.exp(x - m) for x in xs]))

@@ -145,6 +145,24 @@ class Value:
         """max(0, self)."""
         return apply(RELU, self)
 
+    def abs(self) -> Value:
+        """|self| (also ``abs(x)``); its derivative is 0 at exactly 0."""
+        return apply(ABS, self)
+
+    __abs__ = abs
+
+    def softplus(self) -> Value:
+        """log(1 + e**self), computed without overflow for any self."""
+        return apply(SOFTPLUS, self)
+
+    def item(self) -> float:
+        """The number, as a float (the same as ``.data``)."""
+        return self.data
+
+    def detach(self) -> Value:
+        """A new leaf with the same number: no parents, so nothing flows back through it."""
+        return Value(self.data)
+
     def backward(self) -> None:
         """Add d(self)/d(node) to ``node.grad`` for every node of this graph (self gets +1.0)."""
         backward(self)
@@ -208,7 +226,36 @@ def dot(weights: Iterable[Value | Number], inputs: Iterable[Value | Number], bia
     return out
 
 
+def logsumexp(values: Iterable[Value | Number]) -> Value:
+    """log(e**v0 + e**v1 + ...) as a single graph node (op "logsumexp"), exact for values of any size."""
+    values = tuple(values)
+    if not values:
+        raise ValueError("logsumexp needs at least one value")
+    out = apply(LOGSUMEXP, *values)
+    if out is NotImplemented:
+        bad = next(x for x in values if not isinstance(x, (Value, numbers.Real)))
+        raise TypeError(f"logsumexp takes Values or real numbers, got {type(bad).__name__}")
+    return out
+
+
+def softmax(values: Iterable[Value | Number]) -> list[Value]:
+    """e**v_i / (e**v0 + e**v1 + ...) for each value, as a list of Values that sum to 1.
+
+    Each is e**(s_i - logsumexp(s)) with s_i = v_i - max(v): the same numbers (softmax does not
+    change when every value moves by one constant), but no e** overflows, and the shifted values
+    are small, so rounding in logsumexp stays small next to them.
+    """
+    values = tuple(values)
+    if not values:
+        raise ValueError("softmax needs at least one value")
+    top = max(float(v) for v in values)  # a constant: no gradient flows through the shift
+    shifted = [v - top for v in values]
+    total = logsumexp(shifted)
+    return [(s - total).exp() for s in shifted]
+
+
 ADD, SUB, MUL, DIV, POW, NEG = (OPS[name] for name in ("+", "-", "*", "/", "**", "neg"))
 EXP, LOG, TANH, SIGMOID, RELU, DOT = (OPS[name] for name in ("exp", "log", "tanh", "sigmoid", "relu", "dot"))
+ABS, SOFTPLUS, LOGSUMEXP = (OPS[name] for name in ("abs", "softplus", "logsumexp"))
 
 from .backward import backward  # noqa: E402  (backward.py needs Value defined first)

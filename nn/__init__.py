@@ -1,8 +1,13 @@
-"""nn: a tiny neural-net library on top of autograd: modules, losses and optimizers."""
+"""nn: a tiny neural-net library on top of autograd: modules, losses, optimizers and saved files."""
 
 from .module import Module, Neuron, Layer, MLP
-from .losses import mse_loss
-from .optim import SGD, Adam
+from .losses import mse_loss, l1_loss, hinge_loss, binary_cross_entropy, cross_entropy
+from .optim import SGD, Adam, AdamW
+from .saving import load_model
 from . import datasets
 
-__all__ = ["Module", "Neuron", "Layer", "MLP", "mse_loss", "SGD", "Adam", "datasets"]
+__all__ = [
+    "Module", "Neuron", "Layer", "MLP", "load_model",
+    "mse_loss", "l1_loss", "hinge_loss", "binary_cross_entropy", "cross_entropy",
+    "SGD", "Adam", "AdamW", "datasets",
+]

@@ -1,16 +1,17 @@
-"""Modules: a neuron, a layer of neurons, and a multi-layer perceptron, with saving and loading."""
+"""Modules: the base class of every model (its parameters found from its attributes), a neuron,
+a layer of neurons, and a multi-layer perceptron."""
 
 from __future__ import annotations
 
-import json
 import numbers
 import os
 import random
+from itertools import repeat
+from collections.abc import Mapping, Sequence, Set as AbstractSet
 from pathlib import Path
-from typing import Mapping, Sequence, Union
+from typing import Union
 
 from autograd import Value, dot, is_grad_enabled
-from autograd.files import write_atomically
 from autograd.ops import OPS
 
 from ._checks import is_finite_real
@@ -30,15 +31,78 @@ WEIGHTED_SUM = OPS["dot"].forward
 
 
 class Module:
-    """Something with parameters: lists them, zeroes their grads, saves and loads them."""
+    """The base of every model: subclass it, assign parameters and submodules as attributes in
+    ``__init__``, and define ``forward``. Calling the model calls ``forward``.
+
+    Parameters and submodules are found from the attributes, in the order they were assigned: a
+    Value is a parameter, a Module a submodule, and a list or tuple of them is indexed, so
+    ``self.hidden = Layer(2, 8)`` gives parameters named ``hidden.neurons.3.w.0``. Nothing needs
+    registering and no ``super().__init__()`` is needed.
+    """
+
+    def __call__(self, *args, **kwargs):
+        return self.forward(*args, **kwargs)
+
+    def forward(self, *args, **kwargs):
+        """What calling the model computes; every subclass defines it."""
+        raise NotImplementedError(
+            f"{type(self).__name__} has no forward(): define forward(self, ...) to say what calling the model computes"
+        )
 
     def named_parameters(self) -> list[tuple[str, Value]]:
-        """(name, parameter) pairs, in a stable order; names like ``layers.0.neurons.2.w.1``."""
-        raise NotImplementedError
+        """(name, parameter) pairs in the order the attributes were assigned; names like
+        ``layers.0.neurons.2.w.1``. A parameter reachable twice (shared) is listed once, under its
+        first name."""
+        return [(name, p) for name, p in self._members(named=True) if isinstance(p, Value)]
 
     def parameters(self) -> list[Value]:
-        """Every parameter, in the order of `named_parameters`."""
-        return [p for _, p in self.named_parameters()]
+        """Every parameter, in the order of `named_parameters` (found without making the names)."""
+        if type(self).named_parameters is not Module.named_parameters:  # a subclass lists its own
+            return [p for _, p in self.named_parameters()]
+        as_built = _parameters_as_built(self)  # zero_grad calls this every step: the common case fast
+        return as_built if as_built is not None else self._members(named=False)
+
+    def _members(self, named: bool) -> list:
+        """Every parameter reachable from this module's attributes, each once, depth first in the
+        order the attributes were assigned, lists and tuples by index. If ``named``: (name, item)
+        pairs of the parameters and of the submodules (in the order met); else the bare parameters.
+
+        A loop, not recursion: ``stack`` holds an iterator over the (key, item) pairs of each
+        module or list being searched, innermost last, and ``prefixes`` their names.
+        """
+        found = []
+        seen = {id(self)}  # modules and lists, each searched once: shared parts and cycles are no trouble
+        stack, prefixes = [iter(vars(self).items())], [""]
+        while stack:
+            prefix = prefixes[-1]
+            for key, item in stack[-1]:
+                if isinstance(item, Value):
+                    found.append((f"{prefix}{key}", item) if named else item)
+                elif isinstance(item, (Module, list, tuple)) and id(item) not in seen:
+                    seen.add(id(item))
+                    if isinstance(item, Module):
+                        if named:
+                            found.append((f"{prefix}{key}", item))
+                        stack.append(iter(vars(item).items()))
+                    elif not named and all(map(isinstance, item, repeat(Value))):
+                        found += item  # a list of parameters (a neuron's weights): all at once
+                        continue
+                    else:
+                        stack.append(enumerate(item))
+                    prefixes.append(f"{prefix}{key}." if named else "")
+                    break  # search inside item first; this iterator goes on afterwards
+            else:  # nothing left in here
+                stack.pop()
+                prefixes.pop()
+        if not named:
+            return list(dict.fromkeys(found))  # a parameter met twice is kept where it was met first
+        listed = set()  # ids of the parameters listed so far (modules were met once already)
+        named_once = []
+        for name, item in found:
+            if not isinstance(item, Value) or id(item) not in listed:
+                listed.add(id(item))
+                named_once.append((name, item))
+        return named_once
 
     def zero_grad(self) -> None:
         """Set every parameter's grad back to 0.0."""
@@ -67,31 +131,66 @@ class Module:
             p.data = float(state[name])
 
     def save(self, path: str | os.PathLike) -> Path:
-        """Write `state_dict` to ``path`` as JSON, atomically: the old file stays whole until the
-        new one is complete."""
-        state = self.state_dict()
-        for name, number in state.items():
-            _check_finite(name, number)  # JSON has no NaN or infinity, and load would refuse them
-        return write_atomically(Path(path), json.dumps(state, indent=2, allow_nan=False) + "\n")
+        """Write the model to ``path`` as JSON (see `nn.saving`): what model it is and its
+        `state_dict`, atomically: the old file stays whole until the new one is complete."""
+        from .saving import save
+
+        return save(self, path)
 
     def load(self, path: str | os.PathLike) -> None:
-        """Load parameters saved by `save`; on a file that is not valid JSON or does not fit this
-        model, ValueError naming the file, and the model is unchanged."""
-        path = Path(path)
-        try:
-            state = json.loads(path.read_text(encoding="utf-8"))
-        except ValueError as e:  # bad JSON, or a number too long to read
-            raise ValueError(f"{path} is not a valid JSON state dict: {e}") from None
-        except RecursionError:
-            raise ValueError(f"{path} is not a valid JSON state dict: nested too deeply") from None
-        except UnicodeDecodeError:
-            raise ValueError(f"{path} is not a valid JSON state dict: not UTF-8 text") from None
-        if not isinstance(state, dict):
-            raise ValueError(f"{path} does not hold a JSON object of name -> number")
-        try:
-            self.load_state_dict(state)
-        except ValueError as e:
-            raise ValueError(f"{path} does not fit {self!r}: {e}") from None
+        """Load parameters saved by `save`. The file's description of its model must match this
+        model (else ValueError naming both); on a file that is not valid or does not fit,
+        ValueError naming the file, and the model is unchanged."""
+        from .saving import load
+
+        load(self, path)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({len(self.parameters())} parameters)"
+
+
+def _parameters_as_built(module: Module) -> list[Value] | None:
+    """The parameters of a Neuron, Layer or MLP just as its class builds it (the same attributes,
+    weights in lists, layers and neurons of exactly these classes), read straight from that
+    layout: the same list as the search over attributes, found several times faster. None for any
+    other module, and for one changed from that layout (then the search is used)."""
+    if type(module) is Neuron:
+        neurons = [module]
+    elif type(module) is Layer:
+        neurons = _neurons_as_built(module)
+    elif type(module) is MLP and tuple(vars(module)) == _MLP_ATTRIBUTES and type(module.layers) is list:
+        neurons = []
+        for layer in module.layers:
+            in_layer = _neurons_as_built(layer)
+            if in_layer is None:
+                return None
+            neurons += in_layer
+    else:
+        return None
+    if neurons is None:
+        return None
+    found = []
+    for neuron in neurons:
+        if (
+            type(neuron) is not Neuron
+            or tuple(vars(neuron)) != _NEURON_ATTRIBUTES
+            or type(neuron.w) is not list
+            or not all(map(isinstance, neuron.w, repeat(Value)))
+        ):
+            return None
+        found += neuron.w
+        if neuron.b is not None:
+            if not isinstance(neuron.b, Value):
+                return None
+            found.append(neuron.b)
+    return list(dict.fromkeys(found))  # a parameter met twice is kept where it was met first
+
+
+def _neurons_as_built(layer: object) -> list | None:
+    """A Layer's list of neurons, if it is a Layer as built; else None."""
+    if type(layer) is not Layer or tuple(vars(layer)) != _LAYER_ATTRIBUTES or type(layer.neurons) is not list:
+        return None
+    return layer.neurons
 
 
 def _check_finite(name: str, number: object) -> None:
@@ -113,24 +212,49 @@ def _check_activation(activation: object) -> str:
 
 
 def as_inputs(x: Sequence[Value | Number], nin: int) -> list[Value]:
-    """x as a list of nin Values (numbers become constant leaves); ValueError on a wrong length."""
-    if not isinstance(x, (list, tuple)) and (isinstance(x, (str, Value)) or not hasattr(x, "__len__")):
+    """x as a list of nin Values (numbers become constant leaves); ValueError on a wrong length,
+    TypeError for what is not an ordered sequence of numbers (a str, a dict, a set, a Value)."""
+    if not isinstance(x, (list, tuple)) and (
+        isinstance(x, (str, bytes, bytearray, Value, Mapping, AbstractSet)) or not hasattr(x, "__len__")
+    ):
         raise TypeError(f"input must be a sequence of {nin} numbers or Values, got {type(x).__name__}")
     if len(x) != nin:
         raise ValueError(f"expected {nin} inputs, got {len(x)}")
     return [v if isinstance(v, Value) else Value(v) for v in x]
 
 
-class Neuron(Module):
-    """activation(w . x + b): one weighted sum (a single "dot" node) and its activation."""
+def _random_source(seed: int | random.Random | None, rng: random.Random | None) -> random.Random:
+    """Where initial weights come from: ``rng``, or ``seed`` if it is a random.Random, else a new
+    random.Random(seed) (seed None: seeded by the system, different every time)."""
+    if rng is None:
+        return seed if isinstance(seed, random.Random) else random.Random(seed)
+    if seed is not None:
+        raise TypeError("give seed= or rng=, not both")
+    if not isinstance(rng, random.Random):
+        raise TypeError(f"rng must be a random.Random, got {type(rng).__name__}")
+    return rng
 
-    def __init__(self, nin: int, activation: str = "relu", bias: bool = True, rng: random.Random | None = None):
+
+class Neuron(Module):
+    """activation(w . x + b): one weighted sum (a single "dot" node) and its activation.
+
+    Weights, then the bias, are uniform in [-1, 1) from ``rng`` or ``seed`` (an int or a
+    random.Random).
+    """
+
+    def __init__(
+        self,
+        nin: int,
+        activation: str = "relu",
+        bias: bool = True,
+        rng: random.Random | None = None,
+        seed: int | random.Random | None = None,
+    ):
         self.nin = _check_size("nin", nin)
         self.activation = _check_activation(activation)
         self._activate = ACTIVATIONS[activation]
         self._activate_number = ACTIVATIONS_ON_NUMBERS[activation]
-        rng = rng if rng is not None else random.Random()
-        # Uniform in [-1, 1), weights first, then the bias.
+        rng = _random_source(seed, rng)
         self.w = [Value(2.0 * rng.random() - 1.0) for _ in range(nin)]
         self.b = Value(2.0 * rng.random() - 1.0) if bias else None
 
@@ -160,25 +284,29 @@ class Neuron(Module):
         total = WEIGHTED_SUM(*numbers)
         return self._activate_number(total) if self._activate_number else total
 
-    def parameters(self) -> list[Value]:
-        return self.w + [self.b] if self.b is not None else list(self.w)
-
-    def named_parameters(self) -> list[tuple[str, Value]]:
-        named = [(f"w.{i}", w) for i, w in enumerate(self.w)]
-        return named + [("b", self.b)] if self.b is not None else named
+    def _settings(self) -> dict:
+        """The arguments that build a neuron like this one (for saved files)."""
+        return {"nin": self.nin, "activation": self.activation, "bias": self.b is not None}
 
     def __repr__(self) -> str:
         return f"Neuron({self.nin} -> 1 {self.activation}, bias={self.b is not None})"
 
 
 class Layer(Module):
-    """nout neurons that each see the same nin inputs."""
+    """nout neurons that each see the same nin inputs, drawn one after the other from one
+    ``rng`` or ``seed``."""
 
     def __init__(
-        self, nin: int, nout: int, activation: str = "relu", bias: bool = True, rng: random.Random | None = None
+        self,
+        nin: int,
+        nout: int,
+        activation: str = "relu",
+        bias: bool = True,
+        rng: random.Random | None = None,
+        seed: int | random.Random | None = None,
     ):
         _check_size("nout", nout)
-        rng = rng if rng is not None else random.Random()
+        rng = _random_source(seed, rng)
         self.neurons = [Neuron(nin, activation, bias, rng) for _ in range(nout)]
 
     def __call__(self, x: Sequence[Value | Number]) -> list[Value]:
@@ -188,11 +316,9 @@ class Layer(Module):
         """Each neuron's output for x, already checked by `as_inputs`."""
         return [neuron.forward(x) for neuron in self.neurons]
 
-    def parameters(self) -> list[Value]:
-        return [p for neuron in self.neurons for p in neuron.parameters()]
-
-    def named_parameters(self) -> list[tuple[str, Value]]:
-        return _prefixed("neurons", self.neurons)
+    def _settings(self) -> dict:
+        first = self.neurons[0]
+        return {"nin": first.nin, "nout": len(self.neurons), "activation": first.activation, "bias": first.b is not None}
 
     def __repr__(self) -> str:
         first = self.neurons[0]
@@ -202,15 +328,23 @@ class Layer(Module):
 class MLP(Module):
     """A multi-layer perceptron: hidden layers use ``activation``, the last layer is linear.
 
-    Weights and biases are uniform in [-1, 1) from ``random.Random(seed)``.
+    Weights and biases are uniform in [-1, 1) from ``random.Random(seed)`` (or from ``seed``
+    itself if it is a random.Random).
     """
 
-    def __init__(self, nin: int, nouts: Sequence[int], activation: str = "relu", bias: bool = True, seed=None):
+    def __init__(
+        self,
+        nin: int,
+        nouts: Sequence[int],
+        activation: str = "relu",
+        bias: bool = True,
+        seed: int | random.Random | None = None,
+    ):
         _check_size("nin", nin)
         if isinstance(nouts, (str, numbers.Real)) or not hasattr(nouts, "__len__") or len(nouts) == 0:
             raise ValueError(f"nouts must be a non-empty list of layer sizes, got {nouts!r}")
-        _check_activation(activation)
-        rng = random.Random(seed)
+        self.activation = _check_activation(activation)
+        rng = _random_source(seed, None)
         sizes = [nin, *nouts]
         self.layers = [
             Layer(sizes[i], sizes[i + 1], activation if i < len(nouts) - 1 else "linear", bias, rng)
@@ -218,16 +352,19 @@ class MLP(Module):
         ]
 
     def __call__(self, x: Sequence[Value | Number]) -> Value | list[Value]:
-        x = as_inputs(x, self.layers[0].neurons[0].nin)
+        return self.forward(as_inputs(x, self.layers[0].neurons[0].nin))
+
+    def forward(self, x: list[Value]) -> Value | list[Value]:
+        """The last layer's outputs for x (already checked by `as_inputs`): one Value if it has one
+        neuron, else a list."""
         for layer in self.layers:
             x = layer.forward(x)
         return x[0] if len(x) == 1 else x
 
-    def parameters(self) -> list[Value]:
-        return [p for layer in self.layers for p in layer.parameters()]
-
-    def named_parameters(self) -> list[tuple[str, Value]]:
-        return _prefixed("layers", self.layers)
+    def _settings(self) -> dict:
+        first = self.layers[0].neurons[0]
+        nouts = [len(layer.neurons) for layer in self.layers]
+        return {"nin": first.nin, "nouts": nouts, "activation": self.activation, "bias": first.b is not None}
 
     def __repr__(self) -> str:
         sizes = ", ".join(f"{len(layer.neurons)} {layer.neurons[0].activation}" for layer in self.layers)
@@ -235,6 +372,7 @@ class MLP(Module):
         return f"MLP({self.layers[0].neurons[0].nin} -> [{sizes}], bias={bias}, {len(self.parameters())} parameters)"
 
 
-def _prefixed(prefix: str, modules: Sequence[Module]) -> list[tuple[str, Value]]:
-    """The parameters of each module, named ``prefix.index.name``."""
-    return [(f"{prefix}.{i}.{name}", p) for i, m in enumerate(modules) for name, p in m.named_parameters()]
+# The attributes each built-in module's __init__ makes, in order (see _parameters_as_built).
+_NEURON_ATTRIBUTES = ("nin", "activation", "_activate", "_activate_number", "w", "b")
+_LAYER_ATTRIBUTES = ("neurons",)
+_MLP_ATTRIBUTES = ("activation", "layers")

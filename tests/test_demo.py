@@ -112,3 +112,12 @@ def test_demo_help_mentions_each_option(tmp_path):
     assert result.returncode == 0
     for option in ("--seed", "--epochs", "--lr", "--svg", "--html"):
         assert option in result.stdout
+
+
+def test_demo_piped_into_a_reader_that_stops_exits_quietly(tmp_path):
+    # as `python demo.py | head`: the pipe is closed before the demo writes
+    demo = subprocess.Popen([sys.executable, str(DEMO)], cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    demo.stdout.close()
+    stderr = demo.communicate(timeout=120)[1].decode()
+    assert "Traceback" not in stderr and "BrokenPipeError" not in stderr, stderr
+    assert demo.returncode == 1

@@ -148,3 +148,40 @@ def test_gradcheck_rejects_f_returning_a_non_value():
 def test_gradcheck_rejects_a_non_number_input():
     with pytest.raises(TypeError, match=r"gradcheck: xs\[0\] is NoneType"):
         gradcheck(lambda x: x, [None])
+
+
+# --- a step out of f's domain -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("check", [numerical_grad, gradcheck])
+def test_a_step_out_of_the_domain_says_which_input_which_side_and_the_eps(check):
+    with pytest.raises(ValueError) as excinfo:
+        check(lambda x, y: x * y.log(), [1.0, 1e-7])
+    message = str(excinfo.value)
+    assert "input 1 - eps" in message and "x = 1e-07" in message and "eps = 1e-06" in message
+    assert "left f's domain; try a smaller eps" in message
+    assert isinstance(excinfo.value.__cause__, ValueError)
+    assert "log of a number <= 0" in str(excinfo.value.__cause__)
+    assert check(lambda x, y: x * y.log(), [1.0, 1e-7], eps=1e-9)  # a smaller eps works
+
+
+def test_a_step_up_out_of_the_domain_keeps_the_error_type():
+    with pytest.raises(ZeroDivisionError, match=r"input 0 \+ eps .*left f's domain") as excinfo:
+        numerical_grad(lambda x: 1 / (x - 1.0), [1.0 - 1e-6])
+    assert isinstance(excinfo.value.__cause__, ZeroDivisionError)
+
+
+def test_an_f_that_fails_at_the_point_itself_raises_its_own_error():
+    with pytest.raises(ValueError, match=r"^log of a number <= 0") as excinfo:
+        numerical_grad(lambda x: x.log(), [-1.0])
+    assert "domain" not in str(excinfo.value)
+
+
+def test_an_f_with_a_bug_is_not_called_a_domain_error():
+    def buggy(x):
+        if x.data > 1.0:
+            raise TypeError("a bug")
+        return x
+
+    with pytest.raises(TypeError, match="^a bug$"):
+        numerical_grad(buggy, [1.0])

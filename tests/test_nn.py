@@ -391,11 +391,16 @@ def test_load_state_dict_rejects_non_finite_or_non_number_naming_key_and_changes
 # --- save and load ------------------------------------------------------------------------------
 
 
-def test_save_writes_the_state_dict_as_json(tmp_path):
+def test_save_writes_the_format_the_model_and_the_state_dict_as_json(tmp_path):
     model = MLP(3, [4, 1], seed=0)
     path = tmp_path / "model.json"
     model.save(path)
-    assert json.loads(path.read_text(encoding="utf-8")) == model.state_dict()
+    assert json.loads(path.read_text(encoding="utf-8")) == {
+        "format": "chaingrad-model",
+        "version": 1,
+        "model": {"class": "MLP", "nin": 3, "nouts": [4, 1], "activation": "relu", "bias": True},
+        "state_dict": model.state_dict(),
+    }
 
 
 def test_save_then_load_restores_the_weights(tmp_path):
@@ -410,7 +415,7 @@ def test_save_overwrites_an_existing_file(tmp_path):
     path = tmp_path / "model.json"
     MLP(3, [4, 1], seed=0).save(path)
     MLP(3, [4, 1], seed=1).save(path)
-    assert json.loads(path.read_text()) == MLP(3, [4, 1], seed=1).state_dict()
+    assert json.loads(path.read_text())["state_dict"] == MLP(3, [4, 1], seed=1).state_dict()
     assert os.listdir(tmp_path) == ["model.json"]
 
 
@@ -494,7 +499,7 @@ def test_save_through_a_symlink_replaces_the_file_it_points_to(tmp_path):
     model = MLP(3, [4, 1], seed=1)
     model.save(link)
     assert link.is_symlink()
-    assert json.loads(target.read_text()) == model.state_dict()
+    assert json.loads(target.read_text())["state_dict"] == model.state_dict()
 
 
 def test_save_keeps_the_permissions_of_the_file_it_replaces(tmp_path):
@@ -722,7 +727,7 @@ def test_save_refuses_to_replace_something_that_is_not_a_regular_file(tmp_path):
 def test_save_works_for_the_longest_file_name_the_system_allows(tmp_path):
     path = tmp_path / ("m" * 250 + ".json")
     MLP(3, [4, 1], seed=0).save(path)
-    assert json.loads(path.read_text()) == MLP(3, [4, 1], seed=0).state_dict()
+    assert json.loads(path.read_text())["state_dict"] == MLP(3, [4, 1], seed=0).state_dict()
 
 
 def test_mlp_takes_value_subclasses_as_inputs():
@@ -731,3 +736,13 @@ def test_mlp_takes_value_subclasses_as_inputs():
 
     out = MLP(2, [1], seed=0)([Tagged(1.0), Tagged(2.0)])
     assert isinstance(out, Value)
+
+
+@pytest.mark.parametrize("activation", ["relu", "tanh", "sigmoid", "linear"])
+@pytest.mark.parametrize("mode", [nullcontext, no_grad])
+def test_a_nan_in_the_input_shows_in_the_output(activation, mode):
+    model = MLP(3, [4, 2], activation=activation, seed=0)
+    with mode():
+        outputs = [model([1.0, math.nan, 0.5]), model.layers[0]([math.nan, 0.0, 0.0]), model.layers[0].neurons[1]([0.0, 0.0, math.nan])]
+    for out in outputs:
+        assert all(math.isnan(v.data) for v in (out if isinstance(out, list) else [out]))

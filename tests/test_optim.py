@@ -1,5 +1,5 @@
-"""Optimizers: SGD (with and without momentum) and Adam follow PyTorch's update rules (no weight
-decay), checked against the same updates computed by hand with plain floats."""
+"""Optimizers: SGD (with and without momentum), Adam and AdamW follow PyTorch's update rules, weight
+decay included, checked against the same updates computed by hand with plain floats."""
 
 import math
 
@@ -8,7 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from autograd import Value
-from nn import MLP, SGD, Adam, mse_loss
+from nn import MLP, SGD, Adam, AdamW, mse_loss
 
 # A gradient that changes sign and size from step to step, for two parameters.
 GRADIENTS = [[0.5, -2.0], [-1.5, 0.25], [3.0, 1.0], [0.0, -0.75], [-0.2, 4.0]]
@@ -30,23 +30,30 @@ def run(optimizer_class, gradients, **options):
     return [p.data for p in params]
 
 
-def sgd_by_hand(gradients, lr, momentum=0.0):
-    """b_1 = g_1, b_t = mu * b_(t-1) + g_t;  p -= lr * b_t."""
+def sgd_by_hand(gradients, lr, momentum=0.0, weight_decay=0.0):
+    """torch.optim.SGD: g += wd p;  b_1 = g_1, b_t = mu * b_(t-1) + g_t;  p -= lr * b_t."""
     params, buffers = list(START), None
     for g in gradients:
+        g = [gi + weight_decay * p for gi, p in zip(g, params)]
         buffers = list(g) if buffers is None else [momentum * b + gi for b, gi in zip(buffers, g)]
         params = [p - lr * b for p, b in zip(params, buffers)]
     return params
 
 
-def adam_by_hand(gradients, lr, betas, eps):
-    """m = b1 m + (1-b1) g;  v = b2 v + (1-b2) g^2;  p -= lr * mhat / (sqrt(vhat) + eps)."""
+def adam_by_hand(gradients, lr, betas, eps, weight_decay=0.0, decoupled=False):
+    """torch.optim.Adam: g += wd p (AdamW instead: p *= 1 - lr wd);
+    m = b1 m + (1-b1) g;  v = b2 v + (1-b2) g^2;  p -= lr * mhat / (sqrt(vhat) + eps)."""
     b1, b2 = betas
     params, m, v = list(START), [0.0, 0.0], [0.0, 0.0]
     for t, g in enumerate(gradients, start=1):
         for i in range(len(params)):
-            m[i] = b1 * m[i] + (1 - b1) * g[i]
-            v[i] = b2 * v[i] + (1 - b2) * g[i] ** 2
+            gi = g[i]
+            if decoupled:
+                params[i] *= 1 - lr * weight_decay
+            else:
+                gi += weight_decay * params[i]
+            m[i] = b1 * m[i] + (1 - b1) * gi
+            v[i] = b2 * v[i] + (1 - b2) * gi**2
             mhat = m[i] / (1 - b1**t)
             vhat = v[i] / (1 - b2**t)
             params[i] -= lr * mhat / (math.sqrt(vhat) + eps)
@@ -123,6 +130,96 @@ def test_adam_matches_hand_updates(lr, betas, eps):
 def test_adam_matches_hand_updates_for_any_gradients(gradients, b1, b2):
     expected = adam_by_hand(gradients, lr=0.01, betas=(b1, b2), eps=1e-8)
     assert run(Adam, gradients, lr=0.01, betas=(b1, b2)) == pytest.approx(expected, rel=1e-12, abs=1e-12)
+
+
+# --- weight decay -------------------------------------------------------------------------------
+
+
+def test_sgd_weight_decay_adds_wd_times_p_to_the_gradient_two_steps_by_hand():
+    p = Value(1.0)
+    opt = SGD([p], lr=0.1, momentum=0.5, weight_decay=0.2)
+    p.grad = 0.5
+    opt.step()  # g = 0.5 + 0.2 * 1.0 = 0.7; b = 0.7; p = 1.0 - 0.07 = 0.93
+    assert p.data == pytest.approx(0.93, rel=1e-12)
+    p.grad = -1.0
+    opt.step()  # g = -1.0 + 0.2 * 0.93 = -0.814; b = 0.5 * 0.7 - 0.814 = -0.464; p = 0.93 + 0.0464
+    assert p.data == pytest.approx(0.9764, rel=1e-12)
+
+
+@pytest.mark.parametrize("momentum", [0.0, 0.9])
+@pytest.mark.parametrize("weight_decay", [0.01, 0.5])
+def test_sgd_with_weight_decay_matches_hand_updates(momentum, weight_decay):
+    expected = sgd_by_hand(GRADIENTS, lr=0.1, momentum=momentum, weight_decay=weight_decay)
+    assert run(SGD, GRADIENTS, lr=0.1, momentum=momentum, weight_decay=weight_decay) == pytest.approx(expected, rel=1e-12)
+
+
+def test_adam_weight_decay_enters_the_gradient_and_adamw_shrinks_the_parameter_one_step_by_hand():
+    # The first Adam step is -lr * sign(g) (mhat = g, vhat = g**2; eps = 0 here).
+    p = Value(2.0)
+    p.grad = -0.25
+    Adam([p], lr=0.1, weight_decay=0.5, eps=0.0).step()  # g = -0.25 + 0.5 * 2.0 = 0.75: p = 2.0 - 0.1
+    assert p.data == pytest.approx(1.9, rel=1e-12)
+    p = Value(2.0)
+    p.grad = -0.25
+    AdamW([p], lr=0.1, weight_decay=0.5, eps=0.0).step()  # p = 2.0 * (1 - 0.1 * 0.5) = 1.9; g = -0.25: p + 0.1
+    assert p.data == pytest.approx(2.0, rel=1e-12)
+
+
+@pytest.mark.parametrize("weight_decay", [0.01, 0.3])
+@pytest.mark.parametrize("optimizer_class, decoupled", [(Adam, False), (AdamW, True)])
+def test_adam_and_adamw_with_weight_decay_match_hand_updates(optimizer_class, decoupled, weight_decay):
+    expected = adam_by_hand(GRADIENTS, lr=0.05, betas=(0.9, 0.999), eps=1e-8, weight_decay=weight_decay, decoupled=decoupled)
+    got = run(optimizer_class, GRADIENTS, lr=0.05, weight_decay=weight_decay)
+    assert got == pytest.approx(expected, rel=1e-12)
+
+
+@given(gradients=gradient_runs, wd=st.floats(0, 1), b1=st.floats(0, 0.99))
+def test_adamw_matches_hand_updates_for_any_gradients(gradients, wd, b1):
+    expected = adam_by_hand(gradients, lr=0.01, betas=(b1, 0.999), eps=1e-8, weight_decay=wd, decoupled=True)
+    assert run(AdamW, gradients, lr=0.01, betas=(b1, 0.999), weight_decay=wd) == pytest.approx(expected, rel=1e-12, abs=1e-12)
+
+
+def test_adamw_decays_by_default_as_torch_does():
+    assert AdamW([Value(1.0)]).weight_decay == 0.01 and Adam([Value(1.0)]).weight_decay == 0.0
+
+
+# --- a learning rate that changes between steps -------------------------------------------------
+
+
+@pytest.mark.parametrize("optimizer_class", [SGD, Adam, AdamW])
+def test_lr_may_be_changed_between_steps(optimizer_class):
+    schedule = [0.1 * (1 - 0.9 * k / 5) for k in range(5)]  # as micrograd's demo: 1 - 0.9 k / steps
+    params = [Value(x) for x in START]
+    optimizer = optimizer_class(params, lr=schedule[0])
+    for lr, step_grads in zip(schedule, GRADIENTS):
+        optimizer.lr = lr
+        for p, g in zip(params, step_grads):
+            p.grad = g
+        optimizer.step()
+    if optimizer_class is SGD:  # the same as steps of a fresh SGD at each rate
+        expected = list(START)
+        for lr, g in zip(schedule, GRADIENTS):
+            expected = [x - lr * gi for x, gi in zip(expected, g)]
+        assert [p.data for p in params] == pytest.approx(expected, rel=1e-12)
+    assert [p.data for p in params] != [p.data for p in [Value(x) for x in START]]
+
+
+@pytest.mark.parametrize("optimizer_class", [SGD, Adam, AdamW])
+@pytest.mark.parametrize("setting, bad", [("lr", -0.1), ("lr", math.nan), ("lr", "0.1"), ("weight_decay", -1.0)])
+def test_a_bad_setting_made_between_steps_is_refused_when_step_runs(optimizer_class, setting, bad):
+    p = Value(1.0)
+    p.grad = 0.5
+    optimizer = optimizer_class([p], lr=0.1)
+    setattr(optimizer, setting, bad)
+    with pytest.raises(ValueError, match=setting):
+        optimizer.step()
+    assert p.data == 1.0
+
+
+@pytest.mark.parametrize("optimizer_class", [SGD, Adam, AdamW])
+def test_rejects_bad_weight_decay(optimizer_class):
+    with pytest.raises(ValueError, match="weight_decay"):
+        optimizer_class([Value(1.0)], lr=0.1, weight_decay=-0.5)
 
 
 # --- zero_grad and training ---------------------------------------------------------------------

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import Phase, assume, given, settings
 from hypothesis import strategies as st
 
-from autograd import Value, dot, grad, gradcheck, numerical_grad
+from autograd import Value, dot, grad, gradcheck, logsumexp, numerical_grad
 
 # op name -> (how many earlier nodes it takes, how it combines them)
 BUILDERS = {
@@ -28,6 +28,10 @@ BUILDERS = {
     "tanh": (1, lambda a: a.tanh()),
     "sigmoid": (1, lambda a: a.sigmoid()),
     "relu": (1, lambda a: a.relu()),
+    "abs": (1, lambda a: a.abs()),
+    "softplus": (1, lambda a: a.softplus()),
+    "logsumexp": (3, lambda a, b, c: logsumexp([a, b, c])),
+    "logsumexp of one": (1, lambda a: logsumexp([a])),
     "dot": (5, lambda w0, w1, x0, x1, b: dot([w0, w1], [x0, x1], b)),
     "dot no bias": (2, lambda w, x: dot([w], [x])),
     "2 +": (1, lambda a: 2 + a),
@@ -41,11 +45,11 @@ BUILDERS = {
 PHASES = [Phase.explicit, Phase.reuse, Phase.generate, Phase.shrink]
 
 LIMIT = 20.0  # graphs with a bigger intermediate value are skipped (keeps exp, ** in range)
-KINK_MARGIN = 1e-2  # graphs with a relu input closer than this to 0 are skipped
+KINK_MARGIN = 1e-2  # graphs with a relu or abs input closer than this to 0 are skipped
 
 
 class OutOfRange(Exception):
-    """An intermediate value is too big, or a relu input too close to its kink."""
+    """An intermediate value is too big, or a relu or abs input too close to its kink."""
 
 
 def build(program, inputs, check=False):
@@ -54,7 +58,7 @@ def build(program, inputs, check=False):
     for name, picks in program:
         arity, combine = BUILDERS[name]
         args = [nodes[p % len(nodes)] for p in picks[:arity]]
-        if check and name == "relu" and abs(args[0].data) < KINK_MARGIN:
+        if check and name in ("relu", "abs") and abs(args[0].data) < KINK_MARGIN:
             raise OutOfRange
         node = combine(*args)
         if check and not abs(node.data) <= LIMIT:

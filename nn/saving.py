@@ -1,0 +1,178 @@
+"""Saved files: a model written as one JSON object that says which model it holds.
+
+    {
+      "format": "chaingrad-model",
+      "version": 1,
+      "model": {"class": "MLP", "nin": 3, "nouts": [4, 1], "activation": "relu", "bias": false},
+      "state_dict": {"layers.0.neurons.0.w.0": 0.6884, ...}
+    }
+
+``model`` describes the model. A built-in module (MLP, Layer, Neuron) is its class and the
+arguments that build it. Any other Module is its class name, ``modules``: each submodule found in
+its attributes under its name (a built-in one with its arguments, another by its class name), and
+``parameters``: the names of the parameters that are not inside a built-in submodule.
+``state_dict`` is `Module.state_dict`. `load` compares the description with the model before it
+changes anything; `load_model` builds a built-in model from the file alone. Files in the first
+format, a plain JSON object of name -> number, still load (they have no description to compare).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+from autograd import Value
+from autograd.files import write_atomically
+
+from .module import MLP, Layer, Module, Neuron, _check_finite
+
+FORMAT = "chaingrad-model"
+VERSION = 1
+BUILT_INS = {"MLP": MLP, "Layer": Layer, "Neuron": Neuron}
+
+
+def describe(model: Module) -> dict:
+    """The ``model`` entry of a saved file: what model this is, as plain JSON types."""
+    if type(model) in BUILT_INS.values():
+        return {"class": type(model).__name__, **model._settings()}
+    modules, parameters = {}, []
+    inside = None  # the name (and a dot) of the built-in module whose parts are being passed
+    for name, item in model._members(named=True):  # depth first: a module's parts come right after it
+        if inside is not None and name.startswith(inside):
+            continue
+        inside = None
+        if isinstance(item, Value):
+            parameters.append(name)
+        elif type(item) in BUILT_INS.values():
+            modules[name] = describe(item)
+            inside = name + "."
+        else:
+            modules[name] = {"class": type(item).__name__}
+    return {"class": type(model).__name__, "modules": modules, "parameters": parameters}
+
+
+def save(model: Module, path: str | os.PathLike) -> Path:
+    """Write ``model`` to ``path`` in the format above, atomically (see `write_atomically`)."""
+    state = model.state_dict()
+    for name, number in state.items():
+        _check_finite(name, number)  # JSON has no NaN or infinity, and load would refuse them
+    saved = {"format": FORMAT, "version": VERSION, "model": describe(model), "state_dict": state}
+    return write_atomically(Path(path), json.dumps(saved, indent=2, allow_nan=False) + "\n")
+
+
+def load(model: Module, path: str | os.PathLike) -> None:
+    """Set ``model``'s parameters from the file at ``path``, after checking that the file holds
+    this kind of model; ValueError naming the file, and the model unchanged, if it does not."""
+    description, state = _read(path)
+    if description is not None:
+        mine = describe(model)
+        if not _same(description, mine):
+            raise ValueError(f"{path} {_difference(description, mine)}; the model is unchanged")
+    try:
+        model.load_state_dict(state)
+    except ValueError as e:
+        raise ValueError(f"{path} does not fit {model!r}: {e}") from None
+
+
+def load_model(path: str | os.PathLike) -> Module:
+    """The built-in model (MLP, Layer or Neuron) saved at ``path``, built from the file alone and
+    holding its numbers. For a model class of your own: build the model, then call ``.load(path)``."""
+    description, state = _read(path)
+    if description is None:
+        raise ValueError(
+            f"{path} is a plain state dict (the older format), which does not say which model it holds: "
+            f"build the model and call .load(path)"
+        )
+    name = description["class"]
+    if name not in BUILT_INS or "modules" in description:
+        raise ValueError(
+            f"{path} holds a {name}, not a built-in model (MLP, Layer, Neuron): "
+            f"build the model ({name}(...)) and call .load(path)"
+        )
+    settings = {key: value for key, value in description.items() if key != "class"}
+    try:
+        model = BUILT_INS[name](**settings)
+    except (TypeError, ValueError) as e:
+        raise ValueError(f"{path} describes a {name} that cannot be built: {e}") from None
+    if describe(model) != description:  # e.g. an argument of the wrong type, or one too many
+        raise ValueError(f"{path} describes a {name} that cannot be built: {_as_text(description)}")
+    try:
+        model.load_state_dict(state)
+    except ValueError as e:
+        raise ValueError(f"{path} does not fit {model!r}: {e}") from None
+    return model
+
+
+def _read(path: str | os.PathLike) -> tuple[dict | None, dict]:
+    """(description, state dict) from a saved file; the description is None for a file in the
+    first format. ValueError naming the file if it is not one of the two."""
+    try:
+        saved = json.loads(Path(path).read_text(encoding="utf-8"))
+    except UnicodeDecodeError:
+        raise ValueError(f"{path} is not a saved model: not UTF-8 text") from None
+    except ValueError as e:  # bad JSON, or a number too long to read
+        raise ValueError(f"{path} is not a saved model: not valid JSON ({e})") from None
+    except RecursionError:
+        raise ValueError(f"{path} is not a saved model: JSON nested too deeply") from None
+    if not isinstance(saved, dict):
+        raise ValueError(f"{path} is not a saved model: it holds a JSON {type(saved).__name__}, not an object")
+    if not isinstance(saved.get("format"), str):
+        return None, saved  # the first format: the state dict alone
+    if saved["format"] != FORMAT:
+        raise ValueError(f"{path} is not a saved model: its format is {saved['format']!r}, not {FORMAT!r}")
+    version = saved.get("version")
+    if type(version) is not int or version < 1:
+        raise ValueError(f"{path} is not a saved model: its version is {version!r}")
+    if version > VERSION:
+        raise ValueError(f"{path} is in format version {version}, newer than this chaingrad reads ({VERSION})")
+    description, state = saved.get("model"), saved.get("state_dict")
+    if not isinstance(description, dict) or not isinstance(description.get("class"), str):
+        raise ValueError(f"{path} is not a saved model: its \"model\" is not an object with a \"class\"")
+    if not isinstance(state, dict):
+        raise ValueError(f"{path} is not a saved model: its \"state_dict\" is not an object")
+    return description, state
+
+
+def _same(saved: dict, mine: dict) -> bool:
+    """Whether a file's description is this model's; the order of the parameter names does not
+    matter (the state dict is by name)."""
+    if saved == mine:
+        return True
+    names = saved.get("parameters")
+    if "parameters" not in mine or not isinstance(names, list) or not all(isinstance(n, str) for n in names):
+        return False
+    return {**saved, "parameters": None} == {**mine, "parameters": None} and sorted(names) == sorted(mine["parameters"])
+
+
+def _as_text(description: object) -> str:
+    """A description in words: ``MLP(nin=3, nouts=[4, 1], activation='relu', bias=True)`` for a
+    built-in module, ``a Net`` for another."""
+    if not isinstance(description, dict):
+        return "nothing"
+    name = description.get("class")
+    if name in BUILT_INS and "modules" not in description:
+        settings = ", ".join(f"{key}={value!r}" for key, value in description.items() if key != "class")
+        return f"{name}({settings})"
+    return f"a {name}"
+
+
+def _difference(saved: dict, mine: dict) -> str:
+    """What the file holds and what the model is, where they differ, in words."""
+    if saved.get("class") != mine["class"] or "modules" not in mine or "modules" not in saved:
+        return f"holds {_as_text(saved)}, but the model is {_as_text(mine)}"
+    theirs, ours = saved.get("modules"), mine["modules"]
+    theirs = theirs if isinstance(theirs, dict) else {}
+    for name in [*ours, *(name for name in theirs if name not in ours)]:
+        if theirs.get(name) != ours.get(name):
+            return (
+                f"holds a {mine['class']} whose {name} is {_as_text(theirs.get(name))}, "
+                f"but the model's {name} is {_as_text(ours.get(name))}"
+            )
+    names = saved.get("parameters")
+    names = names if isinstance(names, list) else []
+    extra = [repr(name) for name in names if name not in mine["parameters"]]
+    missing = [repr(name) for name in mine["parameters"] if name not in names]
+    details = [f"parameters the model lacks: {', '.join(extra)}"] if extra else []
+    details += [f"no parameters {', '.join(missing)}, which the model has"] if missing else []
+    return f"holds a {mine['class']} with {'; and '.join(details) or 'other parameters'}"
