@@ -6,6 +6,7 @@ from __future__ import annotations
 import numbers
 import os
 import random
+import weakref
 from itertools import repeat
 from collections.abc import Mapping, Sequence, Set as AbstractSet
 from pathlib import Path
@@ -72,7 +73,7 @@ class Module:
         """
         found = []
         seen = {id(self)}  # modules and lists, each searched once: shared parts and cycles are no trouble
-        stack, prefixes = [iter(vars(self).items())], [""]
+        stack, prefixes = [iter(_attributes(self))], [""]
         while stack:
             prefix = prefixes[-1]
             for key, item in stack[-1]:
@@ -83,7 +84,7 @@ class Module:
                     if isinstance(item, Module):
                         if named:
                             found.append((f"{prefix}{key}", item))
-                        stack.append(iter(vars(item).items()))
+                        stack.append(iter(_attributes(item)))
                     elif not named and all(map(isinstance, item, repeat(Value))):
                         found += item  # a list of parameters (a neuron's weights): all at once
                         continue
@@ -149,8 +150,22 @@ class Module:
         return f"{type(self).__name__}({len(self.parameters())} parameters)"
 
 
+def _attributes(module: Module) -> list[tuple[str, object]]:
+    """A module's attributes as (name, value) pairs, in order: its slots (the built-ins keep
+    theirs in slots, which are fast to read), then the others in the order they were assigned."""
+    slots = _SLOTS.get(type(module))
+    if slots is None:
+        slots = _SLOTS[type(module)] = [name for cls in reversed(type(module).__mro__) for name in cls.__dict__.get("__slots__", ())]
+    missing = object()
+    pairs = [(name, getattr(module, name, missing)) for name in slots]
+    return [pair for pair in pairs if pair[1] is not missing] + list(vars(module).items())
+
+
+_SLOTS: weakref.WeakKeyDictionary[type, list[str]] = weakref.WeakKeyDictionary()  # fixed once a class exists
+
+
 def _parameters_as_built(module: Module) -> list[Value] | None:
-    """The parameters of a Neuron, Layer or MLP just as its class builds it (the same attributes,
+    """The parameters of a Neuron, Layer or MLP just as its class builds it (no attributes added,
     weights in lists, layers and neurons of exactly these classes), read straight from that
     layout: the same list as the search over attributes, found several times faster. None for any
     other module, and for one changed from that layout (then the search is used)."""
@@ -158,7 +173,7 @@ def _parameters_as_built(module: Module) -> list[Value] | None:
         neurons = [module]
     elif type(module) is Layer:
         neurons = _neurons_as_built(module)
-    elif type(module) is MLP and tuple(vars(module)) == _MLP_ATTRIBUTES and type(module.layers) is list:
+    elif type(module) is MLP and not module.__dict__ and type(module.layers) is list:
         neurons = []
         for layer in module.layers:
             in_layer = _neurons_as_built(layer)
@@ -173,7 +188,7 @@ def _parameters_as_built(module: Module) -> list[Value] | None:
     for neuron in neurons:
         if (
             type(neuron) is not Neuron
-            or tuple(vars(neuron)) != _NEURON_ATTRIBUTES
+            or neuron.__dict__
             or type(neuron.w) is not list
             or not all(map(isinstance, neuron.w, repeat(Value)))
         ):
@@ -188,7 +203,7 @@ def _parameters_as_built(module: Module) -> list[Value] | None:
 
 def _neurons_as_built(layer: object) -> list | None:
     """A Layer's list of neurons, if it is a Layer as built; else None."""
-    if type(layer) is not Layer or tuple(vars(layer)) != _LAYER_ATTRIBUTES or type(layer.neurons) is not list:
+    if type(layer) is not Layer or layer.__dict__ or type(layer.neurons) is not list:
         return None
     return layer.neurons
 
@@ -241,6 +256,10 @@ class Neuron(Module):
     Weights, then the bias, are uniform in [-1, 1) from ``rng`` or ``seed`` (an int or a
     random.Random).
     """
+
+    # Slots: read on every call, and faster than instance attributes once a search has looked at
+    # the module's __dict__ (which still takes any attribute a user adds).
+    __slots__ = ("nin", "activation", "_activate", "_activate_number", "w", "b")
 
     def __init__(
         self,
@@ -296,6 +315,8 @@ class Layer(Module):
     """nout neurons that each see the same nin inputs, drawn one after the other from one
     ``rng`` or ``seed``."""
 
+    __slots__ = ("neurons",)  # as Neuron's
+
     def __init__(
         self,
         nin: int,
@@ -332,6 +353,8 @@ class MLP(Module):
     itself if it is a random.Random).
     """
 
+    __slots__ = ("activation", "layers")  # as Neuron's
+
     def __init__(
         self,
         nin: int,
@@ -352,7 +375,12 @@ class MLP(Module):
         ]
 
     def __call__(self, x: Sequence[Value | Number]) -> Value | list[Value]:
-        return self.forward(as_inputs(x, self.layers[0].neurons[0].nin))
+        if type(self).forward is not MLP.forward:  # a subclass says what calling it computes
+            return self.forward(as_inputs(x, self.layers[0].neurons[0].nin))
+        x = as_inputs(x, self.layers[0].neurons[0].nin)
+        for layer in self.layers:  # forward's loop, here to save a call per example
+            x = layer.forward(x)
+        return x[0] if len(x) == 1 else x
 
     def forward(self, x: list[Value]) -> Value | list[Value]:
         """The last layer's outputs for x (already checked by `as_inputs`): one Value if it has one
@@ -372,7 +400,3 @@ class MLP(Module):
         return f"MLP({self.layers[0].neurons[0].nin} -> [{sizes}], bias={bias}, {len(self.parameters())} parameters)"
 
 
-# The attributes each built-in module's __init__ makes, in order (see _parameters_as_built).
-_NEURON_ATTRIBUTES = ("nin", "activation", "_activate", "_activate_number", "w", "b")
-_LAYER_ATTRIBUTES = ("neurons",)
-_MLP_ATTRIBUTES = ("activation", "layers")

@@ -65,10 +65,17 @@ class SGD(Optimizer):
         self.velocity: list[float] | None = None  # b_t, made at the first step
 
     def _checked(self) -> tuple[float, float, float]:
+        lr, momentum, weight_decay = self.lr, self.momentum, self.weight_decay
+        if (  # every step: the common case (three floats in range) without a call
+            type(lr) is float and 0.0 <= lr < math.inf
+            and type(momentum) is float and 0.0 <= momentum < math.inf
+            and type(weight_decay) is float and 0.0 <= weight_decay < math.inf
+        ):
+            return lr, momentum, weight_decay
         return (
-            _check_number("lr", self.lr, 0.0),
-            _check_number("momentum", self.momentum, 0.0),
-            _check_number("weight_decay", self.weight_decay, 0.0),
+            _check_number("lr", lr, 0.0),
+            _check_number("momentum", momentum, 0.0),
+            _check_number("weight_decay", weight_decay, 0.0),
         )
 
     def step(self) -> None:

@@ -255,3 +255,15 @@ def test_the_readme_example_of_a_model_of_your_own_runs_and_prints_what_it_says(
     promised = [line.split("# ", 1)[1].strip() for line in code.splitlines() if line.startswith("    print(") or line.startswith("print(")]
     assert done.stdout.splitlines() == promised
     assert (tmp_path / "net.json").is_file()
+
+
+def test_a_model_can_be_deep_copied_and_pickled_with_what_was_added_to_it():
+    import copy
+    import pickle
+
+    model = MLP(2, [3, 1], seed=0)
+    model.gain = Value(2.0)
+    for twin in (copy.deepcopy(model), pickle.loads(pickle.dumps(model))):
+        assert twin.state_dict() == model.state_dict() and "gain" in twin.state_dict()
+        assert twin.parameters()[0] is not model.parameters()[0]
+        assert twin([1.0, 2.0]).data == model([1.0, 2.0]).data
