@@ -4,9 +4,11 @@ applies the chain rule through it. `draw_dot` and `render_svg` draw that graph."
 from .value import Value, no_grad, is_grad_enabled, dot
 from .backward import grad
 from .gradcheck import numerical_grad, gradcheck, GradcheckError
+from .tracing import trace, Traced
 
 __all__ = [
     "Value", "no_grad", "is_grad_enabled", "dot", "grad", "numerical_grad", "gradcheck", "GradcheckError",
+    "trace", "Traced",
     "draw_dot", "render_svg",
 ]
 
