@@ -231,6 +231,9 @@ class _Recording:
             raise TypeError(f"trace: fn must return a Value, got {type(self.out).__name__}")
         self.guards = log
         self.order = self._forward_order()  # op nodes and guard indices, in the order to compute them
+        for step in self.order:
+            if type(step) is not int and OPS[step.op].derivative_code is None:
+                raise NotImplementedError(f"trace: op {step.op!r} has no derivative_code in the op table (autograd/ops.py)")
         self.kind = self._sort_leaves()  # leaf -> "input", "live" or "constant"
         self.constant = self._constants()  # node -> its number, for every node that is a constant
 
