@@ -347,3 +347,16 @@ def test_a_replay_allocates_nothing_that_stays():
     finally:
         tracemalloc.stop()
     assert grown < sys.getsizeof(Value(0.0))  # not one Value (nor anything per replay) is kept
+
+
+def test_the_seed_nets_traced_step_gives_the_demos_backprop_gradients():
+    import importlib.util
+    from pathlib import Path
+
+    spec = importlib.util.spec_from_file_location("demo", Path(__file__).resolve().parents[1] / "demo.py")
+    demo = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(demo)
+    eager, replayed = demo.seed_network(21), demo.seed_network(21)
+    gradients = demo.replayed_gradients(demo.traced_step(replayed))
+    for x, y in zip(demo.INPUTS, demo.TARGETS):
+        assert same_list(gradients(replayed, x, y), demo.backprop_gradients(eager, x, y))
