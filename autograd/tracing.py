@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import builtins
 import keyword
-import linecache
 import math
 import numbers
 import operator
@@ -376,7 +375,7 @@ class _Path:
         self.fn_name = fn_name if index == 0 else f"{fn_name}_path_{index}"
         self._name_nodes(reserved, input_names)
         self.source = self._write(grads_of="live")
-        self.run = _compile(self.source, self.fn_name, f"<trace of {fn_name}, path {index}>")
+        self.run = _compile(self.source, self.fn_name, f"<trace of {fn_name}, path {index}>", self.guard_constants)
         self._value_and_grad: Callable | None = None
 
     def _name_nodes(self, reserved: set, input_names: list[str]) -> None:
@@ -527,6 +526,8 @@ class _Path:
 
 def _compile(source: str, name: str, filename: str, constants: dict | None = None) -> Callable:
     """Compile generated source and return its function; tracebacks show its lines."""
+    import linecache  # imported here: it is slow to import, and only tracing needs it
+
     linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
     namespace = _namespace()
     namespace.update(constants or {})
@@ -567,10 +568,8 @@ class Traced:
         return labels
 
     def _new_path(self, args: tuple) -> _Path:
-        path = _Path(_Recording(self.fn, args, self.shape), self.name, self._reserved, self._input_names, len(getattr(self, "_paths", ())))
-        if path.guard_constants:
-            path.run = _compile(path.source, path.fn_name, f"<trace of {self.name}, path {path.index}>", path.guard_constants)
-        return path
+        return _Path(_Recording(self.fn, args, self.shape), self.name, self._reserved, self._input_names,
+                     len(getattr(self, "_paths", ())))
 
     @property
     def source(self) -> str:

@@ -360,3 +360,10 @@ def test_the_seed_nets_traced_step_gives_the_demos_backprop_gradients():
     gradients = demo.replayed_gradients(demo.traced_step(replayed))
     for x, y in zip(demo.INPUTS, demo.TARGETS):
         assert same_list(gradients(replayed, x, y), demo.backprop_gradients(eager, x, y))
+
+
+def test_a_guard_against_an_exact_number_compares_exactly():
+    from fractions import Fraction
+
+    traced = trace(lambda x: x * 2.0 if x > Fraction(1, 3) else x * 0.0, 1.0)
+    assert traced(0.5) == 1.0 and traced(0.25) == 0.0 and traced(1 / 3) == 0.0  # 1/3 as a float is below 1/3
