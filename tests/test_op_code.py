@@ -10,7 +10,7 @@ import pytest
 from hypothesis import assume, event, given, settings
 from hypothesis import strategies as st
 
-from autograd import Value, trace
+from autograd import trace
 from autograd.ops import OPS, op
 from autograd.value import apply
 

@@ -301,7 +301,6 @@ def test_the_source_names_nodes_after_their_labels_and_is_what_runs():
     source = traced.source
     assert "z = x * w" in source and "a = tanh(z)" in source and "d_z = d_a * (1.0 - a * a)" in source
     assert "d_w = d_z * x" in source and "live[0].grad += d_w" in source
-    namespace = {}
     assert source.count("def ") == 2  # the argument check and the one path
 
 
