@@ -1,7 +1,8 @@
 """The tiny neural net: a 3-4-1 ReLU network without biases learns four examples, trained once with
-finite-difference gradients and once with backpropagation, from the same initial weights.
+finite-difference gradients, once with backpropagation and once with a traced step (backpropagation
+replayed as generated code), from the same initial weights.
 
-    python demo.py [--seed N] [--epochs N] [--lr X] [--svg PATH] [--html PATH]
+    python demo.py [--seed N] [--epochs N] [--lr X] [--svg PATH] [--html PATH] [--code PATH]
 """
 
 from __future__ import annotations
@@ -11,7 +12,8 @@ import os
 import sys
 from pathlib import Path
 
-from autograd import Value, no_grad, numerical_grad, render_html, render_svg
+from autograd import Value, no_grad, numerical_grad, render_html, render_svg, trace
+from autograd.files import write_atomically
 from nn import MLP, SGD, mse_loss
 
 INPUTS = [[1, 0, 1], [0, 1, 1], [0, 0, 1], [1, 1, 1]]
@@ -60,6 +62,39 @@ def train_epoch(model: MLP, optimizer: SGD, gradients) -> float:
         with no_grad():
             total += mse_loss(model(x), y).data
     return total / len(INPUTS)
+
+
+def traced_step(model: MLP):
+    """One example's squared error, traced once: the generated code does forward and backward. Its
+    nodes are named as in the post, with names that are Python identifiers: inputs a0_i, weights
+    w01_j_i and w12_j, hidden activations a1_j, output a2, error."""
+    for j, neuron in enumerate(model.layers[0].neurons):
+        for i, w in enumerate(neuron.w):
+            w.label = f"w01_{j}_{i}"
+    for j, w in enumerate(model.layers[1].neurons[0].w):
+        w.label = f"w12_{j}"
+
+    def error(x, y):
+        hidden = model.layers[0](x)
+        for j, a in enumerate(hidden):
+            a.label = f"a1_{j}"
+        a2 = model.layers[1](hidden)[0]
+        a2.label = "a2"
+        loss = mse_loss(a2, y)
+        loss.label = "error"
+        return loss
+
+    return trace(error, [Value(v, f"a0_{i}") for i, v in enumerate(INPUTS[0])], Value(TARGETS[0], "y"))
+
+
+def replayed_gradients(step):
+    """Gradients by replaying the traced step (it adds them to the parameters' .grad)."""
+    def gradients(model: MLP, x: list[int], y: int) -> list[float]:
+        model.zero_grad()
+        step(x, y)
+        return [p.grad for p in model.parameters()]
+
+    return gradients
 
 
 def largest_gradient_gap(model: MLP) -> float:
@@ -126,11 +161,15 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--html", type=Path, default=Path("backprop.html"),
                         help="where to write the step-through page of backprop through that loss "
                         "(default backprop.html)")
+    parser.add_argument("--code", type=Path, default=Path("backprop.py"),
+                        help="where to write the code trace generates for one example's loss (default backprop.py)")
     args = parser.parse_args(argv)
     if not args.svg.parent.is_dir():
         parser.error(f"--svg: folder does not exist: {args.svg.parent}")
     if not args.html.parent.is_dir():
         parser.error(f"--html: folder does not exist: {args.html.parent}")
+    if not args.code.parent.is_dir():
+        parser.error(f"--code: folder does not exist: {args.code.parent}")
     return args
 
 
@@ -142,17 +181,21 @@ def main(argv: list[str] | None = None) -> int:
         model = seed_network(args.seed)
         model.load_state_dict(initial)
         runs[name] = (model, SGD(model.parameters(), lr=args.lr), gradients)
+    model = seed_network(args.seed)
+    model.load_state_dict(initial)
+    step = traced_step(model)
+    runs["traced"] = (model, SGD(model.parameters(), lr=args.lr), replayed_gradients(step))
 
     print(f"A 3-4-1 ReLU net without biases (seed {args.seed}), per-example SGD, lr {args.lr}, "
-          f"{args.epochs} epochs, trained twice from the same initial weights.")
+          f"{args.epochs} epochs, trained three times from the same initial weights.")
     gap = largest_gradient_gap(runs["backpropagation"][0])
     print(f"Largest |finite difference - backprop| gradient gap at the initial weights: {gap:.3g}\n")
 
-    print(f"{'epoch':>5}  {'finite differences':>20}  {'backpropagation':>20}")
+    print(f"{'epoch':>5}  {'finite differences':>20}  {'backpropagation':>20}  {'traced':>20}")
     for epoch in range(1, args.epochs + 1):
         errors = [train_epoch(*run) for run in runs.values()]
         if epoch % 10 == 0 or epoch == args.epochs:
-            print(f"{epoch:>5}  {errors[0]:>20.12e}  {errors[1]:>20.12e}")
+            print(f"{epoch:>5}  {errors[0]:>20.12e}  {errors[1]:>20.12e}  {errors[2]:>20.12e}")
 
     model = runs["backpropagation"][0]
     print("\nThe trained net (backpropagation run):")
@@ -166,6 +209,10 @@ def main(argv: list[str] | None = None) -> int:
     path = render_svg(loss, args.svg)
     print(f"\nComputation graph of the loss for input {x}, after backward(): {path}")
     print(f"Backprop through it step by step, a page to open in a browser: {render_html(loss, args.html)}")
+    code = write_atomically(args.code, "# The forward and backward passes of one example's squared error, as\n"
+                            "# autograd.trace generated them for the demo's traced run (python demo.py). It runs\n"
+                            "# with the op table's functions (relu, ...) in scope; here it is to be read.\n\n" + step.source)
+    print(f"Generated forward and backward code of that loss (the traced run): {code}")
     return 0
 
 

@@ -9,9 +9,28 @@ An op is registered in the table ``OPS`` as two plain functions and a way to wri
   helpers below only, so the very same function works on floats (plain backprop) and on Values
   (``create_graph=True``, which records the derivative as a graph that can be differentiated
   again);
-- ``code(*xs) -> str`` writes the op as a Python expression, given its inputs as expressions
-  (names or numbers): ``code("a", "b")`` is ``"a + b"`` for "+". Generated code and the
-  step-through's arithmetic both come from it.
+- ``code(*xs) -> str`` writes ``forward`` as a Python expression, given its inputs as expressions
+  (names or number literals): ``code("a", "b")`` is ``"a + b"`` for "+";
+- ``derivative_code(g, out, *xs) -> list[str]`` writes ``derivative`` the same way: one expression
+  per input, given the expressions of ``g``, ``out`` and the inputs;
+- ``text(*xs) -> str`` writes the op for people, as the step-through page shows its arithmetic; it
+  is ``code`` unless the code needs a call a reader need not see (``x ** y`` for ``power(x, y)``).
+
+``autograd.trace`` builds its generated code from ``code`` and ``derivative_code`` alone, so the
+contract for a new op is:
+
+- ``code`` (a format string with ``{}`` or ``{x}``, ``{y}`` per input, or a function) must give
+  bit for bit the number ``forward`` gives, for every input, and raise an exception of the same
+  type where ``forward`` raises (the replay then re-runs ``forward`` to show the eager message);
+- ``derivative_code`` (a tuple of format strings, one per input, with ``{g}``, ``{out}``, ``{x}``,
+  ``{y}``; or a function) must give bit for bit the numbers of ``derivative`` on floats. Each
+  expression is used as a term of a sum, so a conditional expression needs parentheses;
+- the expressions may call the op's ``forward`` (by its function name), the ``functions`` the op
+  lists, ``sum`` and the names ``inf`` and ``nan``, and nothing else. Where a rule is too intricate
+  to inline (pow's special cases), call a function.
+
+``tests/test_op_code.py`` checks this for every op in ``OPS`` on many inputs, edge values included,
+and fails for an op registered without ``derivative_code``.
 """
 
 from __future__ import annotations
@@ -26,23 +45,46 @@ class Op(NamedTuple):
     forward: Callable[..., float]
     derivative: Callable[..., tuple]
     code: Callable[..., str]
+    derivative_code: Callable[..., list] | None = None
+    functions: tuple[Callable, ...] = ()  # what the code calls besides forward
+    text: Callable[..., str] | None = None  # the op for people; None: as code
 
 
 OPS: dict[str, Op] = {}
 
+INPUT_NAMES = ("x", "y")  # how the format strings of two-input ops name their inputs
 
-def op(name: str, derivative: Callable[..., tuple], code: str | Callable[..., str]):
+
+def _named(exprs) -> dict[str, str]:
+    return dict(zip(INPUT_NAMES, exprs)) if len(exprs) <= len(INPUT_NAMES) else {}
+
+
+def op(name: str, derivative: Callable[..., tuple], code: str | Callable[..., str],
+       derivative_code: tuple[str, ...] | Callable[..., list] | None = None, functions: tuple = (),
+       text: str | Callable[..., str] | None = None):
     """Register the decorated forward function, with its derivative and its code, as the op ``name``.
 
-    ``code`` is a function of the inputs' expressions, or a format string such as ``"{} + {}"``.
+    ``code`` is a function of the inputs' expressions, or a format string such as ``"{} + {}"``;
+    ``derivative_code`` a function ``(g, out, *xs) -> list of expressions``, or one format string
+    per input such as ``("{g} * {y}", "{g} * {x}")``; ``text`` like ``code``, if it differs.
     """
-    write = code.format if isinstance(code, str) else code
+    code, text = (_writer(c) if c is not None else None for c in (code, text))
+    if isinstance(derivative_code, tuple):
+        templates = derivative_code
+        derivative_code = lambda g, out, *xs: [t.format(g=g, out=out, **_named(xs)) for t in templates]  # noqa: E731
 
     def register(forward: Callable[..., float]) -> Callable[..., float]:
-        OPS[name] = Op(name, forward, derivative, write)
+        OPS[name] = Op(name, forward, derivative, code, derivative_code, (forward, *functions), text or code)
         return forward
 
     return register
+
+
+def _writer(code: str | Callable[..., str]) -> Callable[..., str]:
+    """A format string such as ``"{x} + {y}"`` as a function of the inputs' expressions."""
+    if not isinstance(code, str):
+        return code
+    return lambda *xs: code.format(*xs, **_named(xs))
 
 
 def positive(x) -> bool:
@@ -71,25 +113,25 @@ def sign(x) -> float:
     return 1.0 if x > 0.0 else -1.0 if x < 0.0 else 0.0 if x == 0.0 else math.nan
 
 
-@op("+", lambda g, out, x, y: (g, g), "{} + {}")
+@op("+", lambda g, out, x, y: (g, g), "{x} + {y}", ("{g}", "{g}"))
 def add(x: float, y: float) -> float:
     """x + y.   d/dx = 1, d/dy = 1."""
     return x + y
 
 
-@op("-", lambda g, out, x, y: (g, -g), "{} - {}")
+@op("-", lambda g, out, x, y: (g, -g), "{x} - {y}", ("{g}", "-{g}"))
 def sub(x: float, y: float) -> float:
     """x - y.   d/dx = 1, d/dy = -1."""
     return x - y
 
 
-@op("*", lambda g, out, x, y: (g * y, g * x), "{} * {}")
+@op("*", lambda g, out, x, y: (g * y, g * x), "{x} * {y}", ("{g} * {y}", "{g} * {x}"))
 def mul(x: float, y: float) -> float:
     """x * y.   d/dx = y, d/dy = x."""
     return x * y
 
 
-@op("/", lambda g, out, x, y: (g / y, -g * out / y), "{} / {}")
+@op("/", lambda g, out, x, y: (g / y, -g * out / y), "{x} / {y}", ("{g} / {y}", "-{g} * {out} / {y}"))
 def div(x: float, y: float) -> float:
     """x / y.   d/dx = 1/y, d/dy = -x/y**2 = -out/y."""
     if y == 0.0:
@@ -97,32 +139,35 @@ def div(x: float, y: float) -> float:
     return x / y
 
 
-@op("neg", lambda g, out, x: (-g,), "-{}")
+@op("neg", lambda g, out, x: (-g,), "-{x}", ("-{g}",))
 def neg(x: float) -> float:
     """-x.   d/dx = -1."""
     return -x
 
 
-def _pow_derivative(g, out, x, y):
+def power_dx(g, out, x, y):
+    """d(x ** y)/dx times g, for floats or Values."""
     if float(x) == 0.0 and 0.0 <= float(y) < 1.0:
         # x**(y-1) is undefined at x = 0: x**0 is the constant 1 (d/dx = 0), and a root such as
         # x**0.5 has an infinite slope there (d/dx = inf, as its limit from the right).
-        dx = g * 0.0 if float(y) == 0.0 or float(g) == 0.0 else g * math.inf
-    else:
-        try:
-            dx = g * y * x ** (y - 1.0)
-        except OverflowError:  # a tiny x to a negative power: the slope is beyond the floats
-            if float(g) == 0.0 or float(y) == 0.0:
-                dx = g * 0.0  # nothing flows back (as where the slope fits), not 0 * inf = nan
-            else:
-                dx = g * y * (math.inf if positive(x) or float(y) % 2.0 == 1.0 else -math.inf)  # sign of x**(y-1)
-    # d/dy = x**y * log(x) exists only for x > 0; at x <= 0 it is taken as 0 (x**y is not a real
-    # function of y around there).
-    dy = g * out * natural_log(x) if positive(x) else g * 0.0
-    return dx, dy
+        return g * 0.0 if float(y) == 0.0 or float(g) == 0.0 else g * math.inf
+    try:
+        return g * y * x ** (y - 1.0)
+    except OverflowError:  # a tiny x to a negative power: the slope is beyond the floats
+        if float(g) == 0.0 or float(y) == 0.0:
+            return g * 0.0  # nothing flows back (as where the slope fits), not 0 * inf = nan
+        return g * y * (math.inf if positive(x) or float(y) % 2.0 == 1.0 else -math.inf)  # sign of x**(y-1)
 
 
-@op("**", _pow_derivative, "{} ** {}")
+def power_dy(g, out, x, y):
+    """d(x ** y)/dy times g, for floats or Values: x**y * log(x), which exists only for x > 0; at
+    x <= 0 it is taken as 0 (x**y is not a real function of y around there)."""
+    return g * out * natural_log(x) if positive(x) else g * 0.0
+
+
+@op("**", lambda g, out, x, y: (power_dx(g, out, x, y), power_dy(g, out, x, y)), "power({x}, {y})",
+    ("power_dx({g}, {out}, {x}, {y})", "power_dy({g}, {out}, {x}, {y})"), functions=(power_dx, power_dy),
+    text="{x} ** {y}")
 def power(x: float, y: float) -> float:
     """x ** y.   d/dx = y * x**(y-1) (at x = 0: 0 for y = 0, inf for 0 < y < 1), d/dy = x**y * log(x) (0 where x <= 0)."""
     if math.isnan(x) or math.isnan(y):
@@ -138,7 +183,7 @@ def power(x: float, y: float) -> float:
         raise OverflowError(f"result too large: {base} ** {y!r}") from None
 
 
-@op("exp", lambda g, out, x: (g * out,), "exp({})")
+@op("exp", lambda g, out, x: (g * out,), "exp({x})", ("{g} * {out}",))
 def exp(x: float) -> float:
     """e ** x.   d/dx = e ** x = out."""
     try:
@@ -147,7 +192,7 @@ def exp(x: float) -> float:
         raise OverflowError(f"result too large: exp({x!r})") from None
 
 
-@op("log", lambda g, out, x: (g / x,), "log({})")
+@op("log", lambda g, out, x: (g / x,), "log({x})", ("{g} / {x}",))
 def log(x: float) -> float:
     """Natural logarithm, for x > 0.   d/dx = 1/x."""
     if x <= 0.0:
@@ -155,13 +200,13 @@ def log(x: float) -> float:
     return math.log(x)
 
 
-@op("tanh", lambda g, out, x: (g * (1.0 - out * out),), "tanh({})")
+@op("tanh", lambda g, out, x: (g * (1.0 - out * out),), "tanh({x})", ("{g} * (1.0 - {out} * {out})",))
 def tanh(x: float) -> float:
     """tanh(x) = (e**x - e**-x) / (e**x + e**-x).   d/dx = 1 - tanh(x)**2 = 1 - out**2."""
     return math.tanh(x)
 
 
-@op("sigmoid", lambda g, out, x: (g * out * (1.0 - out),), "sigmoid({})")
+@op("sigmoid", lambda g, out, x: (g * out * (1.0 - out),), "sigmoid({x})", ("{g} * {out} * (1.0 - {out})",))
 def sigmoid(x: float) -> float:
     """1 / (1 + e**-x), computed without overflow.   d/dx = out * (1 - out)."""
     if x >= 0.0:
@@ -170,7 +215,7 @@ def sigmoid(x: float) -> float:
     return e / (1.0 + e)
 
 
-@op("relu", lambda g, out, x: (g if positive(x) else g * 0.0,), "relu({})")
+@op("relu", lambda g, out, x: (g if positive(x) else g * 0.0,), "relu({x})", ("({g} if {x} > 0.0 else {g} * 0.0)",))
 def relu(x: float) -> float:
     """max(0, x), with NaN passed through.   d/dx = 1 for x > 0, else 0 (0 at exactly x = 0)."""
     return 0.0 if x <= 0.0 else x  # nan <= 0.0 is False: a NaN stays NaN, never a plausible 0
@@ -186,12 +231,26 @@ def _dot_derivative(g, out, *args):
 
 
 def _dot_code(*args: str) -> str:
+    # sum() of the products, exactly as forward adds them (from Python 3.12 on, sum() of floats is
+    # compensated, so a chain of + could differ in the last bit)
     n, has_bias = divmod(len(args), 2)
-    terms = " + ".join(f"{w} * {x}" for w, x in zip(args[:n], args[n : 2 * n])) or "0.0"
+    products = ", ".join(f"{w} * {x}" for w, x in zip(args[:n], args[n : 2 * n]))
+    total = f"sum(({products}{',' if n == 1 else ''}), 0.0)"
+    return f"{total} + {args[-1]}" if has_bias else total
+
+
+def _dot_derivative_code(g: str, out: str, *args: str) -> list[str]:
+    n, has_bias = divmod(len(args), 2)
+    return [f"{g} * {x}" for x in args[n : 2 * n]] + [f"{g} * {w}" for w in args[:n]] + ([g] if has_bias else [])
+
+
+def _dot_text(*args: str) -> str:
+    n, has_bias = divmod(len(args), 2)
+    terms = " + ".join(f"{w} * {x}" for w, x in zip(args[:n], args[n : 2 * n])) or "0"
     return f"{terms} + {args[-1]}" if has_bias else terms
 
 
-@op("dot", _dot_derivative, _dot_code)
+@op("dot", _dot_derivative, _dot_code, _dot_derivative_code, text=_dot_text)
 def dot(*args: float) -> float:
     """w0*x0 + ... + w(n-1)*x(n-1) (+ b): one node for a neuron's weighted sum.
 
@@ -203,13 +262,13 @@ def dot(*args: float) -> float:
     return total + args[-1] if has_bias else total
 
 
-@op("abs", lambda g, out, x: (g * sign(x),), "abs({})")
+@op("abs", lambda g, out, x: (g * sign(x),), "abs({x})", ("{g} * sign({x})",), functions=(sign,))
 def absolute(x: float) -> float:
     """|x|.   d/dx = 1 for x > 0, -1 for x < 0, and 0 at exactly x = 0 (as for relu)."""
     return abs(x)
 
 
-@op("softplus", lambda g, out, x: (g * logistic(x),), "softplus({})")
+@op("softplus", lambda g, out, x: (g * logistic(x),), "softplus({x})", ("{g} * sigmoid({x})",))
 def softplus(x: float) -> float:
     """log(1 + e**x), a smooth relu.   d/dx = e**x / (1 + e**x) = sigmoid(x).
 
@@ -227,7 +286,8 @@ def _logsumexp_derivative(g, out, *xs):
     return [g * exponential(x - out) for x in xs]
 
 
-@op("logsumexp", _logsumexp_derivative, lambda *xs: f"logsumexp({', '.join(xs)})")
+@op("logsumexp", _logsumexp_derivative, lambda *xs: f"logsumexp({', '.join(xs)})",
+    lambda g, out, *xs: [f"{g} * exp({x} - {out})" for x in xs])
 def logsumexp(*xs: float) -> float:
     """log(e**x0 + e**x1 + ...), for one or more inputs.   d/dx_i = e**x_i / sum_j e**x_j = softmax_i.
 

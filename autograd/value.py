@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numbers
+import operator
 from contextvars import ContextVar
 from typing import Iterable, Union
 
@@ -125,6 +126,20 @@ class Value:
     def __neg__(self) -> Value:
         return apply(NEG, self)
 
+    # Comparisons of the numbers, with a Value or a real number on either side, so that max(),
+    # sorting and `if x > 0:` work. `==` and hash stay identity: a Value is a node of a graph.
+    def __lt__(self, other: Value | Number) -> bool:
+        return compare(operator.lt, self, other)
+
+    def __le__(self, other: Value | Number) -> bool:
+        return compare(operator.le, self, other)
+
+    def __gt__(self, other: Value | Number) -> bool:
+        return compare(operator.gt, self, other)
+
+    def __ge__(self, other: Value | Number) -> bool:
+        return compare(operator.ge, self, other)
+
     def exp(self) -> Value:
         """e ** self."""
         return apply(EXP, self)
@@ -208,6 +223,25 @@ def apply(op: Op, *inputs: object):
 
 
 _new = object.__new__
+
+# Where comparisons are recorded while `autograd.trace` runs a function (per thread); else None.
+comparison_log: ContextVar[list | None] = ContextVar("chaingrad_comparison_log", default=None)
+
+
+def compare(test, a: Value, b: object):
+    """test(a.data, b's number), recorded in `comparison_log` as (test, a, b, outcome) when a trace
+    is listening; NotImplemented when b is neither a Value nor a real number."""
+    if isinstance(b, Value):
+        y = b.data
+    elif isinstance(b, numbers.Real):
+        y = b
+    else:
+        return NotImplemented
+    outcome = test(a.data, y)
+    log = comparison_log.get()
+    if log is not None:
+        log.append((test, a, b, outcome))
+    return outcome
 
 
 def dot(weights: Iterable[Value | Number], inputs: Iterable[Value | Number], bias: Value | Number | None = None) -> Value:

@@ -1,6 +1,6 @@
 """Benchmark chaingrad against micrograd and hand-written float code, and print one table.
 
-    python benchmarks/run.py [--quick] [--only W1,W3] [--engines chaingrad,micrograd,handwritten,floor]
+    python benchmarks/run.py [--quick] [--only W1,W3] [--engines chaingrad,chaingrad-traced,micrograd,handwritten,floor]
 
 Every (engine, workload, size) is measured in its own process (`worker.py`), one after the other,
 so engines never share a heap or a warmed-up interpreter. The table shows medians and each
@@ -27,7 +27,9 @@ HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 WORKER = HERE / "worker.py"
 
-ENGINES = ["chaingrad", "micrograd", "handwritten"]
+ENGINES = ["chaingrad", "chaingrad-traced", "micrograd", "handwritten"]
+# Engines that run only some workloads: `trace` replays a training step, so W1 and W2.
+ENGINE_WORKLOADS = {"chaingrad-traced": ("W1", "W2")}
 # Run only when asked for with --engines: a lower bound for engines of chaingrad's design
 # (engine_floor.py), to tell what a target asks of the graph itself.
 EXTRA_ENGINES = ["floor"]
@@ -41,6 +43,8 @@ QUICK = {"repeats": 3, "budget": 2.0, "depths": [10**3, 10**4, 10**5], "wide": 1
 ROUNDS_OF = ("W1", "W2")
 
 TARGETS = {"W1": 8.0, "W2": 50.0, "W4": 250.0}
+# chaingrad-traced: W1 at most 1.5x the hand-written time, W2 faster than it; trace + compile of W2 under 1 s.
+TRACED_TARGETS = {"W1": 1.5, "W2": 1.0, "W2 trace": 1.0}
 
 
 def power_of_ten(n: int) -> str:
@@ -54,9 +58,9 @@ def cases(settings: dict, only: list[str]) -> list[dict]:
     as (metric name, row label)."""
     jobs = []
     if "W1" in only:
-        jobs.append({"workload": "W1", "rows": [("train", "W1 seed 3-4-1, 60 epochs")]})
+        jobs.append({"workload": "W1", "rows": [("train", "W1 seed 3-4-1, 60 epochs"), ("trace", "W1 trace + compile")]})
     if "W2" in only:
-        jobs.append({"workload": "W2", "rows": [("step", "W2 mlp 2-16-16-1, one step")]})
+        jobs.append({"workload": "W2", "rows": [("step", "W2 mlp 2-16-16-1, one step"), ("trace", "W2 trace + compile")]})
     if "W3" in only:
         for depth in settings["depths"]:
             label = f"W3 chain {power_of_ten(depth)}"
@@ -201,6 +205,12 @@ def notes(results: dict, engines: list[str], settings: dict) -> list[str]:
     if any(k[0] == ("W2", None) for k in results):
         lines.append("W2 loss at warm-up steps 1, 2, 3: "
                      + per_engine(("W2", None), lambda i: " > ".join(f"{x:.6f}" for x in i["losses"])))
+    growth = [(w, info((w, None), "chaingrad-traced").get("replay_growth")) for w in ("W1", "W2")]
+    if any(g is not None for _, g in growth):
+        lines.append("chaingrad-traced: what 100 more replays leave allocated (after 100 first): " + "; ".join(
+            f"{w} {g['values']} Values, {g['blocks']} memory blocks" + (f", {g['bytes']} B by tracemalloc" if "bytes" in g else
+                                                                         " (tracemalloc: see README)")
+            for w, g in growth if g is not None))
     if any(k[0][0] == "W3" for k in results):
         depth = max(k[0][1] for k in results if k[0][0] == "W3")
         expected = 1.0001**depth
@@ -241,6 +251,7 @@ def target_lines(results: dict, engines: list[str], settings: dict) -> list[str]
 
     if "chaingrad" not in engines:
         return lines
+    lines += traced_target_lines(results, engines)
     for workload, name, what in (("W1", "train", "W1 seed"), ("W2", "step", "W2 mlp step")):
         if ((workload, None), "chaingrad") in results:
             r = ratio((workload, None), name)
@@ -267,6 +278,53 @@ def target_lines(results: dict, engines: list[str], settings: dict) -> list[str]
             if m and "value" in m:
                 status = "met" if m["value"] <= TARGETS["W4"] else "NOT met"
                 lines.append(f"W4 {shape}: at most {TARGETS['W4']:g} bytes/node: {m['value']:.0f} -> {status}")
+    return lines
+
+
+def traced_target_lines(results: dict, engines: list[str]) -> list[str]:
+    """The targets of chaingrad-traced: speed against hand-written floats and micrograd, trace
+    time, and the same numbers as eager chaingrad."""
+    lines = []
+    if "chaingrad-traced" not in engines:
+        return lines
+
+    def value(workload, engine, name):
+        m = results.get(((workload, None), engine), {}).get("metrics", {}).get(name) or {}
+        return m.get("value")
+
+    def info(workload, engine, key):
+        return results.get(((workload, None), engine), {}).get("info", {}).get(key)
+
+    for workload, name, what in (("W1", "train", "W1 seed"), ("W2", "step", "W2 mlp step")):
+        traced = value(workload, "chaingrad-traced", name)
+        if traced is None:
+            continue
+        hand, micro = value(workload, "handwritten", name), value(workload, "micrograd", name)
+        limit = TRACED_TARGETS[workload]
+        if hand is not None:
+            ratio = traced / hand
+            ok = ratio <= limit if workload == "W1" else ratio < limit
+            wanted = f"at most {limit:g}x" if workload == "W1" else "faster than"
+            lines.append(f"{what}: chaingrad-traced {wanted} the hand-written time: {ratio:.3g}x -> {'met' if ok else 'NOT met'}")
+        if micro is not None:
+            speedup = micro / traced
+            lines.append(f"{what}: chaingrad-traced at least {TARGETS[workload]:g}x faster than micrograd: "
+                         f"{speedup:.3g}x -> {'met' if speedup >= TARGETS[workload] else 'NOT met'}")
+    seconds = value("W2", "chaingrad-traced", "trace")
+    if seconds is not None:
+        lines.append(f"W2 trace + compile under {TRACED_TARGETS['W2 trace']:g} s: {seconds:.3g} s -> "
+                     f"{'met' if seconds < TRACED_TARGETS['W2 trace'] else 'NOT met'}")
+    for workload, key, what in (("W1", "final_error", "W1 final error"), ("W2", "losses", "W2 losses")):
+        traced, eager = info(workload, "chaingrad-traced", key), info(workload, "chaingrad", key)
+        if traced is not None and eager is not None:
+            lines.append(f"{what}: chaingrad-traced equal to chaingrad bit for bit: "
+                         f"{'yes -> met' if traced == eager else 'NO -> NOT met'}")
+    growth = [g for g in (info(w, "chaingrad-traced", "replay_growth") for w in ("W1", "W2")) if g is not None]
+    if growth:
+        ok = all(g["values"] <= 0 and g["blocks"] < 100 and g.get("bytes", 0) < 120 for g in growth)  # not one a replay
+        lines.append(f"a replay allocates no Values (no growth over 100 replays): "
+                     f"{', '.join(str(g['values']) for g in growth)} Values, at most {max(g.get('bytes', 0) for g in growth)} B "
+                     f"-> {'met' if ok else 'NOT met'}")
     return lines
 
 
@@ -297,7 +355,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--only", default=",".join(WORKLOADS),
                         help="comma-separated workloads to run, e.g. W1,W2 (default: all)")
     parser.add_argument("--engines", default=",".join(ENGINES),
-                        help="comma-separated engines to run (default: chaingrad,micrograd,handwritten; "
+                        help="comma-separated engines to run (default: chaingrad,chaingrad-traced,micrograd,handwritten; "
                              "add floor for the lower bound of chaingrad's design)")
     parser.add_argument("--timeout", type=float, default=900.0,
                         help="seconds after which one worker process counts as failed (default 900)")
@@ -335,6 +393,9 @@ def main(argv: list[str] | None = None) -> int:
                 done += 1
                 if engine == "micrograd" and mg_version is None:
                     runs[engine].append({"fatal": "not installed"})
+                    continue
+                if job["workload"] not in ENGINE_WORKLOADS.get(engine, WORKLOADS):
+                    runs[engine].append({"metrics": {}, "info": {}})  # not a workload of this engine: "-"
                     continue
                 size = f" {power_of_ten(job['size'])}" if "size" in job else ""
                 print(f"[{done}/{total}] {job['workload']}{size} {engine} ...", end="", file=sys.stderr, flush=True)

@@ -25,8 +25,9 @@ import tracemalloc
 
 import workloads
 
-ENGINES = {"chaingrad": "engine_chaingrad", "micrograd": "engine_micrograd", "handwritten": "engine_handwritten",
-           "floor": "engine_floor"}
+ENGINES = {"chaingrad": "engine_chaingrad", "chaingrad-traced": "engine_chaingrad_traced",
+           "micrograd": "engine_micrograd", "handwritten": "engine_handwritten", "floor": "engine_floor"}
+REPLAYS = 100  # replays whose memory growth is measured (after as many untimed ones)
 
 
 def error_name(e: BaseException) -> str:
@@ -87,10 +88,48 @@ def run_seed(engine, spec):
 
     def once():
         net = engine.seed_network(layers)
-        t, error = timed(engine.seed_train, net, *args)
-        return {"train": t}, {"final_error": error}
+        times = {}
+        if hasattr(engine, "seed_trace"):  # trace outside the timed training, timed on its own
+            times["trace"], net = timed(engine.seed_trace, net)
+        times["train"], error = timed(engine.seed_train, net, *args)
+        return times, {"final_error": error}
 
-    return repeat(once, once, spec["repeats"], spec["budget"])
+    metrics, info = repeat(once, once, spec["repeats"], spec["budget"])
+    if hasattr(engine, "seed_trace"):
+        state = engine.seed_trace(engine.seed_network(layers))
+        info["replay_growth"] = replay_growth(lambda: state[1](workloads.SEED_INPUTS[0], workloads.SEED_TARGETS[0]))
+    return metrics, info
+
+
+def replay_growth(replay, with_tracemalloc: bool = True) -> dict:
+    """What REPLAYS more calls of ``replay()`` leave allocated, after as many calls first (which
+    replace the grads' old floats): bytes by tracemalloc (for small traces only: under tracemalloc
+    each allocation looks up its line by scanning the code's line table, so one replay of W2's
+    14,000-line function takes minutes), memory blocks, and Values alive."""
+    from autograd import Value
+
+    def values() -> int:
+        return sum(1 for o in gc.get_objects() if type(o) is Value)
+
+    gc.collect()
+    if with_tracemalloc:
+        tracemalloc.start()
+    try:
+        for _ in range(REPLAYS):
+            replay()
+        blocks, count = sys.getallocatedblocks(), values()
+        before = tracemalloc.get_traced_memory()[0] if with_tracemalloc else 0
+        for _ in range(REPLAYS):
+            replay()
+        after = tracemalloc.get_traced_memory()[0] if with_tracemalloc else 0
+        gc.collect()
+        growth = {"blocks": sys.getallocatedblocks() - blocks, "values": values() - count}
+        if with_tracemalloc:
+            growth["bytes"] = after - before
+        return growth
+    finally:
+        if with_tracemalloc:
+            tracemalloc.stop()
 
 
 def run_mlp(engine, spec):
@@ -99,6 +138,11 @@ def run_mlp(engine, spec):
     layers = workloads.init_weights(workloads.MLP_SIZES, bias=True, seed=workloads.MLP_WEIGHT_SEED)
     inputs, targets = workloads.two_moons()
     model = engine.mlp_model(layers)
+    traced = {}
+    if hasattr(engine, "mlp_trace"):  # trace once, outside the timed steps
+        start = time.perf_counter()
+        model = engine.mlp_trace(model, inputs, targets)
+        traced["trace"] = {"value": time.perf_counter() - start, "unit": "s", "repeats": 1}
     losses = []
 
     def warmup():
@@ -109,7 +153,11 @@ def run_mlp(engine, spec):
         t, loss = timed(engine.mlp_step, model, inputs, targets)
         return {"step": t}, {"losses": losses}
 
-    return repeat(once, warmup, spec["repeats"], spec["budget"])
+    metrics, info = repeat(once, warmup, spec["repeats"], spec["budget"])
+    metrics.update(traced)
+    if traced:
+        info["replay_growth"] = replay_growth(model[-1], with_tracemalloc=False)
+    return metrics, info
 
 
 def run_chain(engine, spec):

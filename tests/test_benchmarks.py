@@ -118,3 +118,11 @@ def test_targets_say_whether_the_floor_engine_could_reach_them():
                         "micrograd: 8x is beyond it too, so tuning chaingrad cannot get there")
     results[(("W1", None), "floor")] = timing(0.004)
     assert run.target_lines(results, ["chaingrad", "micrograd", "floor"], run.QUICK)[1].endswith("8x is within its reach")
+
+
+@pytest.mark.parametrize("workload, key", [("W1", "final_error"), ("W2", "losses")])
+def test_traced_engine_trains_exactly_like_eager_chaingrad_and_keeps_no_values(workload, key):
+    traced = measure("chaingrad-traced", workload)
+    assert traced["info"][key] == measure("chaingrad", workload)["info"][key]
+    assert traced["info"]["replay_growth"]["values"] == 0
+    assert traced["metrics"]["trace"]["value"] > 0

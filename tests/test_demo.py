@@ -15,7 +15,7 @@ TARGETS = [1, 1, 0, 0]  # the post's targets, in the order the demo prints its p
 CHECKPOINTS = [10, 20, 30, 40, 50, 60]  # the default 60 epochs, printed every 10
 
 NUMBER = r"[-+]?\d+(?:\.\d*)?(?:[eE][-+]?\d+)?"
-TABLE_ROW = re.compile(rf"^\s*(\d+)\s+({NUMBER})\s+({NUMBER})\s*$")
+TABLE_ROW = re.compile(rf"^\s*(\d+)\s+({NUMBER})\s+({NUMBER})\s+({NUMBER})\s*$")
 PREDICTION_ROW = re.compile(rf"^(\[[\d, ]+\])\s+(\d+)\s+({NUMBER})\s*$")
 GAP_LINE = re.compile(rf"gradient gap.*?:\s*({NUMBER})")
 
@@ -37,9 +37,9 @@ def default_run(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def table(default_run):
-    """{epoch: (finite-difference error, backprop error)} from the printed table."""
+    """{epoch: (finite-difference error, backprop error, traced error)} from the printed table."""
     rows = [TABLE_ROW.match(line) for line in default_run[1].splitlines()]
-    return {int(m[1]): (float(m[2]), float(m[3])) for m in rows if m}
+    return {int(m[1]): (float(m[2]), float(m[3]), float(m[4])) for m in rows if m}
 
 
 def test_demo_prints_a_checkpoint_every_ten_epochs(table):
@@ -47,13 +47,34 @@ def test_demo_prints_a_checkpoint_every_ten_epochs(table):
 
 
 def test_demo_finite_difference_and_backprop_errors_agree_to_three_digits(table):
-    for epoch, (finite_differences, backprop) in table.items():
+    for epoch, (finite_differences, backprop, _) in table.items():
         assert math.isfinite(finite_differences) and math.isfinite(backprop), epoch
         assert finite_differences == pytest.approx(backprop, rel=1e-3), f"epoch {epoch}"
 
 
 def test_demo_error_falls_below_1e_10_by_the_last_epoch(table):
     assert table[max(table)][1] < 1e-10
+
+
+def test_demo_traced_errors_equal_the_backprop_errors(table):
+    for epoch, (_, backprop, traced) in table.items():
+        assert traced == backprop, f"epoch {epoch}"
+
+
+def test_demo_writes_the_generated_code_and_names_it(default_run):
+    cwd, stdout = default_run
+    code = (cwd / "backprop.py").read_text(encoding="utf-8")
+    compile(code, "backprop.py", "exec")
+    assert "def error(live, a0_0, a0_1, a0_2, y):" in code
+    assert "d_w12_0 = d_a2 * a1_0" in code  # the post's derivs_2 = 2*(layer_2-out)*layer_1.T
+    assert "backprop.py" in stdout.splitlines()[-1]
+
+
+def test_demo_code_into_a_missing_folder_fails_clearly(tmp_path):
+    result = run_demo(tmp_path, "--code", str(tmp_path / "missing" / "backprop.py"))
+    assert result.returncode != 0
+    assert "--code" in result.stderr and "does not exist" in result.stderr
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_demo_gradient_gap_is_small(default_run):
@@ -110,7 +131,7 @@ def test_demo_output_into_a_missing_folder_fails_clearly(tmp_path, option, name)
 def test_demo_help_mentions_each_option(tmp_path):
     result = run_demo(tmp_path, "--help")
     assert result.returncode == 0
-    for option in ("--seed", "--epochs", "--lr", "--svg", "--html"):
+    for option in ("--seed", "--epochs", "--lr", "--svg", "--html", "--code"):
         assert option in result.stdout
 
 

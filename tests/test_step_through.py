@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from autograd import Value, dot, draw_dot, render_html, step_through
+from autograd import Value, dot, draw_dot, logsumexp, render_html, step_through
 from autograd.backward import topological_order
 from autograd.ops import OPS
 from autograd.render import Step, StepThrough
@@ -143,12 +143,12 @@ def test_labels_that_are_not_one_word_are_bracketed_in_arithmetic():
 def test_every_op_is_written_and_differentiated_by_its_entry_in_the_op_table():
     x, y = Value(0.7, "x"), Value(1.3, "y")
     graphs = [x + y, x - y, x * y, x / y, x ** y, -x, x.exp(), x.log(), x.tanh(), x.sigmoid(),
-              x.relu(), dot([x], [y], Value(0.5, "b"))]
+              x.relu(), dot([x], [y], Value(0.5, "b")), abs(x), x.softplus(), logsumexp([x, y])]
     for out in graphs:
         out.label = "out"
         entry = OPS[out.op]
         steps = step_through(out).steps
-        written = entry.code(*[p.label for p in out.parents])
+        written = entry.text(*[p.label for p in out.parents])
         assert steps[len(out.parents)].text.startswith(f"out = {written} = "), out.op
         xs = [p.data for p in out.parents]
         local = entry.derivative(1.0, out.data, *xs)
@@ -166,10 +166,18 @@ def test_a_zero_gradient_reads_0_whatever_its_sign():
     assert last.text == "dy/dx += dy/dv1 * dv1/dx = -1 * 0 = 0"
 
 
-def test_dot_reads_as_its_code_with_names_and_with_numbers():
+def test_dot_and_pow_read_as_math_not_as_the_calls_their_generated_code_makes():
+    w, x, b = Value(0.5, "w"), Value(2.0, "x"), Value(0.25, "b")
+    z, p = dot([w], [x], b), w ** x
+    z.label, p.label = "z", "p"
+    assert step_through(z).steps[3].text == "z = w * x + b = 0.5 * 2 + 0.25 = 1.25"
+    assert step_through(p).steps[2].text == "p = w ** x = 0.5 ** 2 = 0.25"
+
+
+def test_dot_reads_as_its_text_with_names_and_with_numbers():
     out = dot([Value(0.5, "w0"), Value(-1.0, "w1")], [Value(1.0, "x0"), Value(2.0, "x1")])
     out.label = "z"
-    write = OPS["dot"].code  # today "w0 * x0 + w1 * x1"
+    write = OPS["dot"].text  # "w0 * x0 + w1 * x1"
     assert step_through(out).steps[4].text == f"z = {write('w0', 'w1', 'x0', 'x1')} = {write('0.5', '(-1)', '1', '2')} = -1.5"
 
 

@@ -378,3 +378,19 @@ def test_pow_of_zero_base_with_zero_exponent_has_zero_gradient():
 def test_an_int_too_large_for_a_float_raises_overflow_error():
     with pytest.raises(OverflowError, match="Value.*too large"):
         Value(10**400)
+
+
+def test_comparisons_compare_the_numbers_with_values_or_numbers_on_either_side():
+    a, b = Value(1.0), Value(2.5)
+    assert a < b and a <= b and b > a and b >= a and not a > b
+    assert a < 2 and 2 > a and 0.5 < a and a >= 1 and 1 <= a
+    values = [Value(3.0), a, b]
+    assert max(values) is values[0] and min(values) is a
+    assert sorted(values) == [a, b, values[0]]
+    with pytest.raises(TypeError):
+        a < "2"
+
+
+def test_equality_and_hash_stay_identity():
+    a, b = Value(1.0), Value(1.0)
+    assert a != b and a == a and len({a, b}) == 2

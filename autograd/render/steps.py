@@ -191,7 +191,7 @@ def forward_steps(order: list[Value], names: dict[Value, str]) -> list[Step]:
     for v in order:
         text = f"{names[v]} = {short(v.data)}"
         if v.parents:
-            code = OPS[v.op].code
+            code = OPS[v.op].text
             written = tidy(code(*[operand(names[p]) for p in v.parents]))
             numbers = tidy(code(*[number(p.data) for p in v.parents]))
             text = f"{names[v]} = {written} = {numbers} = {short(v.data)}"

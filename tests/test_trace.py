@@ -1,0 +1,368 @@
+"""autograd.trace: a function traced once and replayed as generated code gives the numbers of
+eager backward() bit for bit, keeps a path per guard outcome, and checks what it is given."""
+
+import gc
+import math
+import struct
+import sys
+import threading
+import tracemalloc
+
+import pytest
+from hypothesis import HealthCheck, Phase, assume, given, settings
+from hypothesis import strategies as st
+
+from autograd import Value, dot, grad, no_grad, trace
+from autograd.ops import OPS
+from autograd.value import apply
+from nn import MLP, SGD, mse_loss
+
+
+def same(a, b) -> bool:
+    """Equal bit for bit (0.0 and -0.0 differ; NaNs are equal)."""
+    return struct.pack("<d", a) == struct.pack("<d", b) or (a != a and b != b)
+
+
+def same_list(xs, ys) -> bool:
+    return len(xs) == len(ys) and all(same(x, y) for x, y in zip(xs, ys))
+
+
+# --- random graphs over every op -----------------------------------------------------------------
+
+
+def arity(name):
+    return 2 if name in ("+", "-", "*", "/", "**") else 5 if name == "dot" else 1
+
+
+PHASES = [Phase.explicit, Phase.reuse, Phase.generate, Phase.shrink]
+CONSTANTS = [2.0, -0.5, 0.0, 3.0, 1e-3]
+steps = st.tuples(st.sampled_from(sorted(OPS)), st.lists(st.integers(0, 60), min_size=5, max_size=5))
+programs = st.lists(steps, min_size=1, max_size=12)
+points = st.floats(-3.0, 3.0, allow_nan=False)
+
+
+def build(program, inputs, params, sum_all):
+    """Each step applies an op to earlier nodes, the live parameters or constants (a pick beyond
+    the nodes is a constant number), so nodes are shared, used twice and mixed with numbers."""
+    nodes = list(inputs) + list(params)
+    for name, picks in program:
+        pool = len(nodes) + len(CONSTANTS)
+        args = []
+        for p in picks[: arity(name)]:
+            k = p % pool
+            args.append(nodes[k] if k < len(nodes) else CONSTANTS[k - len(nodes)])
+        if not any(isinstance(a, Value) for a in args):
+            args[0] = nodes[-1]
+        nodes.append(apply(OPS[name], *args))
+    if not sum_all:
+        return nodes[-1]
+    total = nodes[len(inputs) + len(params)]
+    for node in nodes[len(inputs) + len(params) + 1 :]:
+        total = total + node
+    return total
+
+
+def eager(program, xs, params, sum_all):
+    """(output, grads of params, grads of inputs) by backward() on a fresh graph, or the error."""
+    for p in params:
+        p.grad = 0.0
+    inputs = [Value(x) for x in xs]
+    out = build(program, inputs, params, sum_all)
+    out.backward()
+    wrt_inputs = grad(build(program, inputs, params, sum_all), inputs)
+    return out.data, [p.grad for p in params], wrt_inputs
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow], phases=PHASES)
+@given(program=programs, start=st.lists(points, min_size=2, max_size=2), later=st.lists(points, min_size=2, max_size=2),
+       weights=st.lists(points, min_size=2, max_size=2), sum_all=st.booleans())
+def test_random_graph_replays_bit_for_bit_like_backward(program, start, later, weights, sum_all):
+    params = [Value(w) for w in weights]
+    try:
+        traced = trace(lambda a, b: build(program, [a, b], params, sum_all), *start)
+        eager(program, start, params, sum_all)
+    except (ArithmeticError, ValueError):
+        assume(False)
+    for xs in (start, later):
+        try:
+            out, param_grads, input_grads = eager(program, xs, params, sum_all)
+        except (ArithmeticError, ValueError) as error:
+            if not sum_all:
+                continue  # the error may be in a node the output does not use, which a replay skips
+            for p in params:
+                p.grad = 0.0
+            with pytest.raises(type(error)) as replayed:
+                traced(*xs)
+            assert str(replayed.value) == str(error)
+            assert [p.grad for p in params] == [0.0, 0.0]  # a failed replay adds nothing
+            continue
+        for p in params:
+            p.grad = 0.0
+        assert same(traced(*xs), out)
+        assert same_list([p.grad for p in params], param_grads)
+        value, grads = traced.value_and_grad(*xs)
+        assert same(value, out) and same_list(grads, input_grads)
+
+
+# --- what a trace keeps: inputs, live leaves, constants ------------------------------------------
+
+
+def test_a_model_trained_by_replays_follows_eager_training_exactly():
+    xs, ys = [[1, 0, 1], [0, 1, 1], [0, 0, 1], [1, 1, 1]], [1, 1, 0, 0]
+    models = [MLP(3, [4, 1], seed=0) for _ in range(2)]
+    optimizers = [SGD(m.parameters(), lr=0.1) for m in models]
+    step = trace(lambda x, y: mse_loss(models[1](x), y), xs[0], ys[0])
+    for _ in range(20):
+        for x, y in zip(xs, ys):
+            optimizers[0].zero_grad()
+            loss = mse_loss(models[0](x), y)
+            loss.backward()
+            optimizers[0].step()
+            optimizers[1].zero_grad()
+            assert same(step(x, y), loss.data)
+            optimizers[1].step()
+    assert models[0].state_dict() == models[1].state_dict()
+
+
+def test_numbers_made_into_values_are_literals_and_captured_values_are_live():
+    w = Value(3.0, "w")
+    traced = trace(lambda x: x * 2.5 + w * Value(7.0) + x / 4, 1.0)
+    assert "2.5" in traced.source and "7.0" in traced.source and "4.0" in traced.source
+    assert "w = live[0].data" in traced.source
+    assert traced(1.0) == 1.0 * 2.5 + 3.0 * 7.0 + 1.0 / 4
+    assert w.grad == 7.0
+    w.data = 5.0  # a live leaf is read at every replay
+    assert traced(1.0) == 1.0 * 2.5 + 5.0 * 7.0 + 1.0 / 4
+    assert w.grad == 14.0
+
+
+def test_a_value_fn_keeps_stays_live():
+    kept = []
+
+    def f(x):
+        c = Value(2.0)
+        kept.append(c)
+        return x * c
+
+    traced = trace(f, 1.0)
+    kept[0].data = 10.0
+    assert traced(3.0) == 30.0
+    assert kept[0].grad == 3.0
+
+
+def test_no_grad_replay_runs_the_forward_only():
+    w = Value(0.5)
+    traced = trace(lambda x: (w * x).tanh(), 2.0)
+    with no_grad():
+        assert traced(1.5) == math.tanh(0.75)
+    assert w.grad == 0.0
+    traced(1.5)
+    assert w.grad != 0.0
+
+
+def test_value_and_grad_matches_grad_and_changes_no_grad():
+    w = Value(-1.25)
+
+    def f(xs, y):
+        return mse_loss(dot([w, w], xs).sigmoid(), y) + xs[0] ** 3
+
+    traced = trace(f, [0.5, 0.25], 1.0)
+    inputs = [Value(0.1), Value(-0.7), Value(0.3)]
+    out = f(inputs[:2], inputs[2])
+    value, grads = traced.value_and_grad([0.1, -0.7], 0.3)
+    assert same(value, out.data) and same_list(grads, grad(out, inputs))
+    assert w.grad == 0.0
+
+
+def test_an_input_the_output_does_not_use_has_gradient_zero():
+    traced = trace(lambda x, y: x * x, 1.0, 2.0)
+    assert traced.value_and_grad(3.0, 4.0) == (9.0, [6.0, 0.0])
+
+
+def test_inputs_may_be_values_and_nested_lists():
+    traced = trace(lambda pairs, z: pairs[0][0] * pairs[1][1] + z, [[1.0, 2.0], (3.0, 4.0)], Value(5.0))
+    assert traced([[2, 0], [0, 3]], Value(1.0)) == 7.0
+    assert traced.value_and_grad(((2.0, 0.0), (0.0, 3.0)), 1.0) == (7.0, [3.0, 0.0, 0.0, 2.0, 1.0])
+
+
+def test_a_leaf_output_and_a_constant_output():
+    w = Value(2.0)
+    assert trace(lambda x: w, 1.0)(5.0) == 2.0 and w.grad == 1.0
+    assert trace(lambda x: x, 1.0).value_and_grad(4.0) == (4.0, [1.0])
+    assert trace(lambda x: Value(3.0) * 2.0, 1.0)(9.0) == 6.0
+
+
+# --- guards ----------------------------------------------------------------------------------------
+
+
+def test_guards_choose_the_path_fn_would_take():
+    calls = []
+
+    def f(x):
+        calls.append(x.data)
+        return x * 2.0 if x > 0 else 1.0 - x
+
+    traced = trace(f, 1.0)
+    assert "raise GuardFailed" in traced.source
+    assert traced(3.0) == 6.0 and traced(-2.0) == 3.0 and traced(5.0) == 10.0 and traced(-1.0) == 2.0
+    assert len(calls) == 2  # traced once per side, then replayed
+    assert traced.value_and_grad(-3.0) == (4.0, [-1.0])
+    assert traced.value_and_grad(3.0) == (6.0, [2.0])
+
+
+def test_a_guard_is_checked_before_anything_made_after_it():
+    # on x <= 0 the traced path's log(x) would raise: the guard must come first
+    traced = trace(lambda x: (x * 1.0).log() if x * 1.0 > 0 else x * 3.0, 2.0)
+    assert traced(-1.0) == -3.0
+
+
+def test_max_over_values_is_guarded():
+    traced = trace(lambda xs: max(xs) * 10.0, [1.0, 3.0, 2.0])
+    assert traced([1.0, 3.0, 2.0]) == 30.0
+    assert traced([5.0, 3.0, 2.0]) == 50.0
+    assert traced([1.0, 3.0, 7.0]) == 70.0
+    assert traced.value_and_grad([1.0, 3.0, 7.0]) == (70.0, [0.0, 0.0, 10.0])
+
+
+# --- bad arguments and domain errors ---------------------------------------------------------------
+
+
+def test_arguments_of_another_structure_are_refused_with_both_structures():
+    traced = trace(lambda xs, y: xs[0] * y, [1.0, 2.0, 3.0], 1.0)
+    with pytest.raises(ValueError, match=r"expected arguments \(\[3 numbers\], number\), got \(\[2 numbers\], number\)"):
+        traced([1.0, 2.0], 1.0)
+    with pytest.raises(TypeError, match=r"got \(str, number\)"):
+        traced("abc", 1.0)
+    with pytest.raises(TypeError, match=r"got \(\[3 numbers\]\)"):
+        traced([1.0, 2.0, 3.0])
+    with pytest.raises(TypeError, match=r"got \(\[3 numbers\], list\)|got \(\[3 numbers\], \[1 number\]\)"):
+        traced([1.0, 2.0, 3.0], [1.0])
+    with pytest.raises(TypeError, match="must be a real number"):
+        trace(lambda s: s, "text")
+    with pytest.raises(TypeError, match="must return a Value"):
+        trace(lambda x: 1.0, 2.0)
+
+
+@pytest.mark.parametrize("fn, good, bad, error, message", [
+    (lambda x: x.log(), 2.0, -1.5, ValueError, r"log of a number <= 0: log\(-1.5\)"),
+    (lambda x: 1.0 / x, 2.0, 0.0, ZeroDivisionError, r"division by zero: 1.0 / 0.0"),
+    (lambda x: x ** 0.5, 2.0, -4.0, ValueError, r"negative base .*\(-4.0\) \*\* 0.5"),
+    (lambda x: x.exp(), 2.0, 1000.0, OverflowError, r"exp\(1000.0\)"),
+])
+def test_domain_errors_in_a_replay_are_the_eager_errors(fn, good, bad, error, message):
+    traced = trace(fn, good)
+    with pytest.raises(error, match=message):
+        traced(bad)
+    with pytest.raises(error, match=message):
+        fn(Value(bad))
+
+
+# --- generated code ---------------------------------------------------------------------------------
+
+
+HOSTILE = ["x\nimport os", "a); os.system('x') #", "exp", "__class__", "ｅｘｐ", "sum", "live", "d_v1", "for", "\u2028os"]
+
+
+def test_labels_only_ever_become_comments_or_plain_names():
+    def f(xs, w):
+        out = (xs[0] * w + xs[1]).relu()
+        out.label = HOSTILE[0]
+        return out * 2.0
+
+    plain = trace(f, [1.0, 2.0], 3.0)
+    labelled = trace(f, [Value(1.0, HOSTILE[1]), Value(2.0, HOSTILE[2])], Value(3.0, HOSTILE[3]))
+    for label in HOSTILE:
+        leaf = Value(1.0, label)
+        t = trace(lambda x: x * leaf + (x * x).exp(), Value(0.5, label))
+        assert t(0.25) == 0.25 * 1.0 + math.exp(0.0625)
+
+    def code_only(source):
+        return [line.split("  # ")[0] for line in source.splitlines()]
+
+    assert code_only(labelled.source) == code_only(plain.source)
+    assert "import os" not in "\n".join(code_only(labelled.source))
+    for line in labelled.source.splitlines():
+        if "os" in line:
+            assert line.index("#") < line.index("os")
+    assert labelled([1.0, 2.0], 3.0) == plain([1.0, 2.0], 3.0)
+
+
+def test_the_source_names_nodes_after_their_labels_and_is_what_runs():
+    w = Value(0.5, "w")
+
+    def f(x):
+        z = x * w
+        z.label = "z"
+        a = z.tanh()
+        a.label = "a"
+        return a
+
+    traced = trace(f, Value(1.0, "x"))
+    source = traced.source
+    assert "z = x * w" in source and "a = tanh(z)" in source and "d_z = d_a * (1.0 - a * a)" in source
+    assert "d_w = d_z * x" in source and "live[0].grad += d_w" in source
+    assert source.count("def ") == 2  # the argument check and the one path
+
+
+def test_a_100000_node_graph_traces_and_compiles_without_recursion():
+    depth = 50_000  # two op nodes a step: 100,000 nodes
+    limit = sys.getrecursionlimit()
+    result = {}
+
+    def run():
+        traced = trace(lambda x: chain(x, depth), 1.0)
+        result["value_and_grad"] = traced.value_and_grad(1.0)
+
+    def chain(x, n):
+        for _ in range(n):
+            x = x * 1.0001 + 0.001
+        return x
+
+    sys.setrecursionlimit(300)
+    try:
+        worker = threading.Thread(target=run)
+        worker.start()
+        worker.join()
+    finally:
+        sys.setrecursionlimit(limit)
+    x = Value(1.0)
+    out = chain(x, depth)
+    value, grads = result["value_and_grad"]
+    assert same(value, out.data) and same_list(grads, grad(out, [x]))
+
+
+def test_a_replay_allocates_nothing_that_stays():
+    model = MLP(2, [8, 1], seed=1)
+    step = trace(lambda x, y: mse_loss(model(x), y), [0.5, -0.5], 1.0)
+    gc.collect()
+    tracemalloc.start()
+    try:
+        for _ in range(100):  # the first replays under tracemalloc: new floats replace the grads' old ones
+            step([0.3, 0.2], 1.0)
+        before = tracemalloc.get_traced_memory()[0]
+        for _ in range(100):
+            step([0.3, 0.2], 1.0)
+        grown = tracemalloc.get_traced_memory()[0] - before
+    finally:
+        tracemalloc.stop()
+    assert grown < sys.getsizeof(Value(0.0))  # not one Value (nor anything per replay) is kept
+
+
+def test_the_seed_nets_traced_step_gives_the_demos_backprop_gradients():
+    import importlib.util
+    from pathlib import Path
+
+    spec = importlib.util.spec_from_file_location("demo", Path(__file__).resolve().parents[1] / "demo.py")
+    demo = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(demo)
+    eager, replayed = demo.seed_network(21), demo.seed_network(21)
+    gradients = demo.replayed_gradients(demo.traced_step(replayed))
+    for x, y in zip(demo.INPUTS, demo.TARGETS):
+        assert same_list(gradients(replayed, x, y), demo.backprop_gradients(eager, x, y))
+
+
+def test_a_guard_against_an_exact_number_compares_exactly():
+    from fractions import Fraction
+
+    traced = trace(lambda x: x * 2.0 if x > Fraction(1, 3) else x * 0.0, 1.0)
+    assert traced(0.5) == 1.0 and traced(0.25) == 0.0 and traced(1 / 3) == 0.0  # 1/3 as a float is below 1/3
