@@ -3,6 +3,7 @@ prints now is what its saved outputs show, and the results it shows are right. A
 itself (examples/run_notebooks.py): its kernel, its failures and its saving."""
 
 import importlib.util
+import math
 import re
 import sys
 from pathlib import Path
@@ -16,6 +17,10 @@ EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 _spec = importlib.util.spec_from_file_location("run_notebooks", EXAMPLES / "run_notebooks.py")
 run_notebooks = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(run_notebooks)
+DOCS = EXAMPLES.parent / "docs"
+_spec = importlib.util.spec_from_file_location("make_notebook_pictures", DOCS / "make_notebook_pictures.py")
+make_notebook_pictures = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(make_notebook_pictures)
 
 NOTEBOOKS = run_notebooks.notebooks()
 NUMBER = r"[-+]?\d+(?:\.\d*)?(?:[eE][-+]?\d+)?"
@@ -43,6 +48,14 @@ def printed_text(nb, source_contains):
     return "".join(o.text for o in cells[0].outputs if o.output_type == "stream" and o.name == "stdout")
 
 
+def images_shown(nb, source_contains):
+    """The PNG images (base64) shown by the one code cell whose source contains ``source_contains``."""
+    [cell] = [c for c in nb.cells if c.cell_type == "code" and source_contains in c.source]
+    images = [o.data["image/png"] for o in cell.outputs if o.output_type == "display_data" and "image/png" in o.data]
+    assert all(png.startswith("iVBORw0KGgo") for png in images)  # base64 of the PNG signature
+    return images
+
+
 def rows(text, columns):
     """The lines of text made of a word or number and then ``columns`` numbers, as tuples."""
     pattern = re.compile(rf"^\s*(\S+)" + rf"\s+({NUMBER})" * columns + r"\s*$")
@@ -50,7 +63,7 @@ def rows(text, columns):
 
 
 def test_examples_has_notebooks():
-    assert [p.name for p in NOTEBOOKS][:1] == ["01_tiny_net.ipynb"]
+    assert [p.name for p in NOTEBOOKS][:3] == ["01_tiny_net.ipynb", "02_moons.ipynb", "03_spiral.ipynb"]
 
 
 # every notebook
@@ -120,10 +133,7 @@ def test_tiny_net_the_slip_starts_backprop_where_finite_differences_finished(tin
 
 
 def test_tiny_net_plots_both_error_curves_on_a_log_scale(tiny_net):
-    [cell] = [c for c in tiny_net.cells if c.cell_type == "code" and 'set_yscale("log")' in c.source]
-    images = [o for o in cell.outputs if o.output_type == "display_data" and "image/png" in o.data]
-    assert len(images) == 1
-    assert images[0].data["image/png"].startswith("iVBORw0KGgo")  # base64 of the PNG signature
+    assert len(images_shown(tiny_net, 'set_yscale("log")')) == 1
 
 
 def test_tiny_net_draws_the_graph_of_one_loss_inline(tiny_net):
@@ -133,6 +143,102 @@ def test_tiny_net_draws_the_graph_of_one_loss_inline(tiny_net):
     assert "<svg" in svg
     for label in ("a0[0]", "w01[3,2]", "w12[0,3]", "a1[3]", "a2", "error"):
         assert label in svg, label
+
+
+# 02_moons: micrograd's demo redone
+
+
+@pytest.fixture(scope="module")
+def moons_run():
+    return ran(EXAMPLES / "02_moons.ipynb")[1]
+
+
+def test_moons_training_reaches_100_percent_accuracy(moons_run):
+    text = printed_text(moons_run, "history = train(model, eager_step)")
+    table = [(int(k), float(loss), int(acc)) for k, loss, acc in re.findall(rf"^\s*(\d+)\s+({NUMBER})\s+(\d+)%$", text, re.M)]
+    assert [k for k, _, _ in table] == list(range(0, 100, 10))
+    assert table[0][2] <= 60 and table[0][1] > 1.0  # an untrained net: about a coin toss
+    assert max(acc for _, _, acc in table) == 100
+    assert table[-1][1] < table[0][1] / 10
+    [(loss, acc)] = re.findall(rf"after 100 steps: loss ({NUMBER}), accuracy (\d+)%", text)
+    assert acc == "100" and 0 < float(loss) < table[-1][1]
+
+
+def test_moons_progress_bar_goes_to_stderr_and_the_timing_is_not_compared(moons_run):
+    [cell] = [c for c in moons_run.cells if c.cell_type == "code" and "history = train(model, eager_step)" in c.source]
+    bar = "".join(o.text for o in cell.outputs if o.output_type == "stream" and o.name == "stderr")
+    assert "100/100" in bar and "100/100" not in printed_text(moons_run, "history = train(model, eager_step)")
+    [timing] = [c for c in moons_run.cells if c.cell_type == "code" and "eager_seconds / STEPS" in c.source]
+    assert timing.metadata["tags"] == ["timing"]
+    assert re.fullmatch(rf"eager: 100 steps in {NUMBER} s, \d+ ms a step\n", printed_text(moons_run, "eager_seconds / STEPS"))
+
+
+def test_moons_plots_the_points_and_the_decision_boundary(moons_run):
+    assert len(images_shown(moons_run, 'ax.set_title("Two moons')) == 1
+    assert len(images_shown(moons_run, "ax.contourf(")) == 1
+
+
+# 03_spiral: three classes, a model of your own
+
+
+@pytest.fixture(scope="module")
+def spiral_run():
+    return ran(EXAMPLES / "03_spiral.ipynb")[1]
+
+
+def test_spiral_loss_falls_from_log_3_and_most_points_are_right(spiral_run):
+    text = printed_text(spiral_run, "optimizer = AdamW(")
+    losses = [float(loss) for loss in re.findall(rf"^step +\d+: loss ({NUMBER})$", text, re.M)]
+    assert len(losses) == 6
+    assert losses[0] == pytest.approx(math.log(3), abs=0.1)
+    assert losses == sorted(losses, reverse=True)
+    [(loss, acc)] = re.findall(rf"after 300 steps: loss ({NUMBER}), accuracy (\d+)%", text)
+    assert float(loss) < losses[-1] < losses[0] / 5 and int(acc) >= 90
+
+
+def test_spiral_plots_the_points_the_loss_curve_and_the_regions(spiral_run):
+    for source in ('ax.set_title("Three spiral arms', 'ax.set_ylabel("cross-entropy")', "ax.contourf("):
+        assert len(images_shown(spiral_run, source)) == 1, source
+
+
+def test_spiral_load_model_refuses_the_own_class_and_load_gives_the_same_predictions(spiral_run):
+    refused = printed_text(spiral_run, "    load_model(path)")
+    assert refused.startswith("ValueError: <tmp>/spiral_net.json holds a SpiralNet, not a built-in model")
+    assert "call .load(path)" in refused
+    trained = re.search(r"after 300 steps: .*accuracy (\d+)%", printed_text(spiral_run, "optimizer = AdamW("))[1]
+    loaded = printed_text(spiral_run, "loaded.load(path)")
+    assert f"after loading:  {trained}% right" in loaded
+    before = re.search(r"before loading: (\d+)% right", loaded)[1]
+    assert int(before) < 50 < int(trained)  # the new model's own weights are no good: the numbers came from the file
+    assert "bit for bit: True" in loaded
+    hidden = printed_text(spiral_run, 'load_model(Path(folder.name) / "hidden.json")')
+    assert hidden == "Layer(2 -> 16 tanh, bias=True)\nthe same outputs: True\n"
+
+
+# the README's pictures of the notebooks (docs/make_notebook_pictures.py)
+
+
+@pytest.mark.parametrize("name, notebook", sorted(make_notebook_pictures.PICTURES.items()))
+def test_readme_pictures_are_the_saved_notebooks_plots(name, notebook):
+    assert f"](docs/{name})" in (EXAMPLES.parent / "README.md").read_text()
+    assert (DOCS / name).read_bytes() == make_notebook_pictures.picture(EXAMPLES / notebook), (
+        f"docs/{name} is not the plot saved in {notebook}; run: python docs/make_notebook_pictures.py"
+    )
+
+
+def test_a_picture_comes_from_exactly_one_tagged_cell_with_one_image(tmp_path):
+    figure = new_output("display_data", data={"image/png": "iVBORw0KGgo=", "text/plain": "<Figure>"})
+    plot = new_code_cell("plt.show()", outputs=[figure], metadata={"tags": ["readme"]})
+    path = tmp_path / "nb.ipynb"
+    nbformat.write(new_notebook(cells=[new_code_cell("x = 1"), plot]), path)
+    assert make_notebook_pictures.picture(path) == b"\x89PNG\r\n\x1a\n"
+    plot.outputs = []
+    nbformat.write(new_notebook(cells=[plot]), path)
+    with pytest.raises(ValueError, match="shows 0 PNG images.*run_notebooks.py"):
+        make_notebook_pictures.picture(path)
+    nbformat.write(new_notebook(cells=[new_code_cell("x = 1")]), path)
+    with pytest.raises(ValueError, match="0 code cells are tagged 'readme'"):
+        make_notebook_pictures.picture(path)
 
 
 # the harness: examples/run_notebooks.py
