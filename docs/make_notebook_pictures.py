@@ -1,5 +1,5 @@
-"""Regenerate docs/moons.png and docs/spiral.png, the README's pictures of the notebooks: each is
-the plot shown by the one cell tagged "readme" in examples/02_moons.ipynb and 03_spiral.ipynb, taken
+"""Regenerate docs/tiny_net.png, docs/moons.png and docs/spiral.png, the README's pictures of the notebooks: each is
+the plot shown by the one cell tagged "readme" in each of examples/01, 02 and 03, taken
 from the notebook as saved (so run `python examples/run_notebooks.py` first after changing one).
 
     python docs/make_notebook_pictures.py
@@ -20,7 +20,7 @@ from autograd.files import write_atomically
 HERE = Path(__file__).resolve().parent
 EXAMPLES = HERE.parent / "examples"
 TAG = "readme"
-PICTURES = {"moons.png": "02_moons.ipynb", "spiral.png": "03_spiral.ipynb"}  # picture -> its notebook
+PICTURES = {"tiny_net.png": "01_tiny_net.ipynb", "moons.png": "02_moons.ipynb", "spiral.png": "03_spiral.ipynb"}  # picture -> its notebook
 
 
 def picture(notebook: Path) -> bytes:

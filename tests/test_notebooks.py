@@ -145,6 +145,23 @@ def test_tiny_net_draws_the_graph_of_one_loss_inline(tiny_net):
         assert label in svg, label
 
 
+def test_tiny_net_steps_through_its_loss_inline(tiny_net):
+    text = printed_text(tiny_net, "steps = step_through(loss)")
+    assert "the running totals end at backward()'s gradients: True" in text
+    assert "d(error)/da2 += " in text
+    [cell] = [c for c in tiny_net.cells if c.cell_type == "code" and c.source.strip() == "steps"]
+    [shown] = [o for o in cell.outputs if o.output_type == "execute_result"]
+    assert shown.data["text/html"].startswith("<iframe srcdoc=")
+
+
+def test_tiny_net_traced_code_is_the_posts_formulas_and_replays_backprop(tiny_net):
+    code = printed_text(tiny_net, "traced_error = trace(")
+    for line in ("v10 = a2 - y", "d_v10 = d_error * v10 + d_error * v10", "d_w12_3 = d_a2 * a1_3",
+                 "d_a1_0 = d_a2 * w12_0", "d_w01_2_1 = d_v5 * a0_1"):
+        assert f"    {line}\n" in code, line
+    assert "the same gradients as backward(), bit for bit: True" in printed_text(tiny_net, "replayed = traced_error(x, y)")
+
+
 # 02_moons: micrograd's demo redone
 
 
@@ -171,6 +188,17 @@ def test_moons_progress_bar_goes_to_stderr_and_the_timing_is_not_compared(moons_
     [timing] = [c for c in moons_run.cells if c.cell_type == "code" and "eager_seconds / STEPS" in c.source]
     assert timing.metadata["tags"] == ["timing"]
     assert re.fullmatch(rf"eager: 100 steps in {NUMBER} s, \d+ ms a step\n", printed_text(moons_run, "eager_seconds / STEPS"))
+
+
+def test_moons_traced_training_gives_the_eager_runs_numbers_and_says_how_long_each_took(moons_run):
+    text = printed_text(moons_run, "traced_history = train(model, traced_step)")
+    assert "the same losses and accuracies as the eager run, bit for bit: True" in text
+    assert "final accuracy 100%" in text
+    [timing] = [c for c in moons_run.cells if c.cell_type == "code" and "traced_seconds:.2f" in c.source]
+    assert timing.metadata["tags"] == ["timing"]
+    times = printed_text(moons_run, "traced_seconds:.2f")
+    assert re.search(rf"^eager:  100 steps in {NUMBER} s$", times, re.M)
+    assert re.search(rf"^traced: 100 steps in {NUMBER} s, after {NUMBER} s to trace and compile once$", times, re.M)
 
 
 def test_moons_plots_the_points_and_the_decision_boundary(moons_run):
