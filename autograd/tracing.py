@@ -217,13 +217,13 @@ def _argument_names(shape: tuple, names: _Names, labels: list[str]) -> tuple[lis
 class _Recording:
     """One call of fn on fresh input leaves: the output, the guards, and every node sorted out."""
 
-    def __init__(self, fn: Callable, args: tuple, shape: tuple):
+    def __init__(self, fn: Callable, args: tuple):
         self.inputs = self._fresh_leaves(args)
         log: list = []
         token = comparison_log.set(log)
         try:
             with enable_grad():
-                self.out = fn(*self._rebuild(shape))
+                self.out = fn(*self._rebuild(args))
         finally:
             comparison_log.reset(token)
         if not isinstance(self.out, Value):
@@ -247,24 +247,30 @@ class _Recording:
                 leaves.append(Value(number(item), item.label if isinstance(item, Value) else ""))
         return leaves
 
-    def _rebuild(self, shape: tuple) -> list:
-        """The arguments for fn: ``shape`` with the fresh leaves in place of the numbers."""
+    def _rebuild(self, args: tuple) -> list:
+        """The arguments for fn: ``args`` with the fresh leaves in place of the numbers, lists as
+        lists and tuples as tuples."""
         leaves = iter(self.inputs)
         top: list = []
-        stack = [(shape, 0, top)]
+        tuples: list = []  # (list, index) of each tuple to make, outer ones first
+        stack = [(args, 0, top)]
         while stack:
             s, i, into = stack.pop()
             while i < len(s):
                 item = s[i]
                 i += 1
-                if item is None:
+                if not isinstance(item, (list, tuple)):
                     into.append(next(leaves))
                 else:
                     inner: list = []
                     into.append(inner)
+                    if isinstance(item, tuple):
+                        tuples.append((into, len(into) - 1))
                     stack.append((s, i, into))
                     stack.append((item, 0, inner))
                     break
+        for into, k in reversed(tuples):  # inner ones first, so each tuple holds finished items
+            into[k] = tuple(into[k])
         return top
 
     def _forward_order(self) -> list:
@@ -568,7 +574,7 @@ class Traced:
         return labels
 
     def _new_path(self, args: tuple) -> _Path:
-        return _Path(_Recording(self.fn, args, self.shape), self.name, self._reserved, self._input_names,
+        return _Path(_Recording(self.fn, args), self.name, self._reserved, self._input_names,
                      len(getattr(self, "_paths", ())))
 
     @property

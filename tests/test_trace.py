@@ -185,6 +185,16 @@ def test_inputs_may_be_values_and_nested_lists():
     assert traced.value_and_grad(((2.0, 0.0), (0.0, 3.0)), 1.0) == (7.0, [3.0, 0.0, 0.0, 2.0, 1.0])
 
 
+def test_fn_gets_tuples_as_tuples_and_lists_as_lists():
+    def fn(point, weights):
+        assert type(point) is tuple and type(weights) is list and type(weights[1]) is tuple
+        x, y = point
+        return x * weights[0] + y * weights[1][0]
+
+    traced = trace(fn, (1.0, 2.0), [3.0, (4.0,)])
+    assert traced((1.0, 2.0), [3.0, (4.0,)]) == 11.0
+
+
 def test_a_leaf_output_and_a_constant_output():
     w = Value(2.0)
     assert trace(lambda x: w, 1.0)(5.0) == 2.0 and w.grad == 1.0
