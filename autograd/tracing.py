@@ -17,7 +17,8 @@ What a trace keeps and what it bakes in:
   captured from an enclosing scope): each replay reads their ``.data`` and adds to their ``.grad``;
 - constants: leaves only the graph refers to (the 2.0 that ``x * 2.0`` turns into a Value, a float
   target, a Value that fn made and did not keep) and nodes computed from constants alone: written
-  into the code as number literals;
+  into the code as number literals (unless something besides the graph refers to such a node, as
+  to a parameter made by an op, ``Value(r) * 0.1``: that node is live, like a leaf);
 - comparisons of Values (``x > 0``, ``max(values)``): each outcome is a guard; a replay whose guard
   comes out differently traces fn again for that path and keeps both;
 - everything else fn does in plain Python is baked in: reading ``.data`` or ``float(v)``, random
@@ -217,7 +218,8 @@ def _argument_names(shape: tuple, names: _Names, labels: list[str]) -> tuple[lis
 class _Recording:
     """One call of fn on fresh input leaves: the output, the guards, and every node sorted out."""
 
-    def __init__(self, fn: Callable, args: tuple):
+    def __init__(self, fn: Callable, args: tuple, known: dict | None = None):
+        self.known = known or {}  # node -> "live" or "constant", as the earlier paths of fn sorted it
         self.inputs = self._fresh_leaves(args)
         log: list = []
         token = comparison_log.set(log)
@@ -233,8 +235,9 @@ class _Recording:
         for step in self.order:
             if type(step) is not int and OPS[step.op].derivative_code is None:
                 raise NotImplementedError(f"trace: op {step.op!r} has no derivative_code in the op table (autograd/ops.py)")
-        self.kind = self._sort_leaves()  # leaf -> "input", "live" or "constant"
+        self.kind = self._sort_leaves()  # leaf -> "input", "live" or "constant"; see _constants
         self.constant = self._constants()  # node -> its number, for every node that is a constant
+        del self._outside  # held only while sorting: it refers to every node
 
     def _fresh_leaves(self, args: tuple) -> list[Value]:
         leaves = []
@@ -305,36 +308,42 @@ class _Recording:
         """Inputs are the fresh leaves; a leaf that only this graph refers to is a constant; every
         other leaf is live (something else may change its .data or read its .grad)."""
         # Counted in a function of its own, so that no loop variable of ours still holds a leaf.
-        outside = _references_besides(_uses(self.order, self.guards, self.out))
+        self._outside = outside = _references_besides(_uses(self.order, self.guards, self.out))
         kind = dict.fromkeys(self.inputs, "input")
         for leaf, extra in outside.items():
-            if leaf not in kind:
-                kind[leaf] = "constant" if extra == _NONE_OUTSIDE else "live"
+            if leaf not in kind and not leaf.parents:  # the earlier paths hold references of their own
+                kind[leaf] = self.known.get(leaf) or ("constant" if extra == _NONE_OUTSIDE else "live")
         return kind
 
     def _constants(self) -> dict[Value, float]:
+        """Constant leaves and the nodes made of them alone. A node made of constants that
+        something besides the graph refers to (a parameter made by an op, ``Value(r) * 0.1``; a
+        Value captured from an enclosing scope) may still be changed: it is live, like a leaf."""
         constant = {leaf: leaf.data for leaf, k in self.kind.items() if k == "constant"}
         for step in self.order:
             if type(step) is not int and all(p in constant for p in step.parents):
-                constant[step] = step.data
+                if self.known.get(step, "constant" if self._outside[step] == _NONE_OUTSIDE else "live") == "constant":
+                    constant[step] = step.data
+                else:
+                    self.kind[step] = "live"
         return constant
 
 
 def _uses(order: list, guards: list, out: Value) -> dict[Value, int]:
-    """How many references to each leaf the graph holds: one per place in a node's parents, one
-    per guard that compares it, one if it is the output."""
+    """How many references to each node the graph holds: one per place in a node's parents, one
+    per guard that compares it, one if it is the output, and one for an op node's place in
+    ``order``."""
     uses: dict[Value, int] = {}
     for step in order:
         if type(step) is not int:
+            uses[step] = uses.get(step, 0) + 1
             for p in step.parents:
-                if not p.parents:
-                    uses[p] = uses.get(p, 0) + 1
+                uses[p] = uses.get(p, 0) + 1
     for _, a, b, _ in guards:
         for operand in (a, b):
-            if isinstance(operand, Value) and not operand.parents:
+            if isinstance(operand, Value):
                 uses[operand] = uses.get(operand, 0) + 1
-    if not out.parents:
-        uses[out] = uses.get(out, 0) + 1
+    uses[out] = uses.get(out, 0) + 1
     return uses
 
 
@@ -393,18 +402,18 @@ class _Path:
             if type(step) is int:
                 continue
             for p in step.parents:
-                if not p.parents and rec.kind[p] == "live" and p not in self.names:
+                if rec.kind.get(p) == "live" and p not in self.names:
                     self.names[p] = names.for_label(p.label, f"p{len(self.live)}")
                     self.live.append(p)
-            if step not in rec.constant:
+            if step not in rec.constant and rec.kind.get(step) != "live":
                 self.names[step] = names.for_label(step.label, f"v{len(self.names) - len(input_names) - len(self.live) + 1}")
         for _, a, b, _ in rec.guards:
             for operand in (a, b):
-                if isinstance(operand, Value) and not operand.parents and rec.kind[operand] == "live" and operand not in self.names:
+                if isinstance(operand, Value) and rec.kind.get(operand) == "live" and operand not in self.names:
                     self.names[operand] = names.for_label(operand.label, f"p{len(self.live)}")
                     self.live.append(operand)
         out = rec.out
-        if not out.parents and rec.kind[out] == "live" and out not in self.names:
+        if rec.kind.get(out) == "live" and out not in self.names:
             self.names[out] = names.for_label(out.label, f"p{len(self.live)}")
             self.live.append(out)
         self.live = tuple(self.live)
@@ -445,7 +454,7 @@ class _Path:
                 check = f"{self.expr(a)} {SYMBOLS[test]} {self.expr(b)}"
                 lines.append(f"    if {'not ' if outcome else ''}{check}: raise GuardFailed({step})"
                              f"  # traced with {check} {outcome}")
-            elif step not in rec.constant:
+            elif step not in rec.constant and rec.kind.get(step) != "live":
                 entry = OPS[step.op]
                 code = entry.code(*map(self.expr, step.parents))
                 note = f"  # {comment(step.label)}" if step.label and step.label != self.names[step] else ""
@@ -484,7 +493,7 @@ class _Path:
         terms: dict[Value, list[str]] = {}
         grads: dict[Value, str] = {}
         for node in reversed(topological_order(out, leaves=False)):
-            if node not in needs:
+            if node not in needs or rec.kind.get(node) == "live":  # a live op node is read, like a leaf
                 continue
             g = self.grad_names[node]
             if node is out:
@@ -498,7 +507,7 @@ class _Path:
             for parent, partial in zip(node.parents, partials):
                 if parent in needs:
                     terms.setdefault(parent, []).append(partial)
-        if not out.parents:
+        if not out.parents or rec.kind.get(out) == "live":
             grads[out] = "1.0"
         for leaf in targets:
             if leaf in terms:
@@ -574,7 +583,11 @@ class Traced:
         return labels
 
     def _new_path(self, args: tuple) -> _Path:
-        return _Path(_Recording(self.fn, args), self.name, self._reserved, self._input_names,
+        known: dict[Value, str] = {}
+        for path in getattr(self, "_paths", ()):
+            known.update((node, k) for node, k in path.recording.kind.items() if k != "input")
+            known.update(dict.fromkeys(path.recording.constant, "constant"))
+        return _Path(_Recording(self.fn, args, known), self.name, self._reserved, self._input_names,
                      len(getattr(self, "_paths", ())))
 
     @property

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from autograd import Value, dot, grad, no_grad, trace
 from autograd.ops import OPS
 from autograd.value import apply
-from nn import MLP, SGD, mse_loss
+from nn import MLP, SGD, Module, mse_loss
 
 
 def same(a, b) -> bool:
@@ -148,6 +148,37 @@ def test_a_value_fn_keeps_stays_live():
     kept[0].data = 10.0
     assert traced(3.0) == 30.0
     assert kept[0].grad == 3.0
+
+
+def test_a_parameter_made_by_an_op_is_live_and_trains_as_eagerly():
+    class Scaled(Module):
+        def __init__(self):
+            self.w = Value(3.0) * 0.1  # a parameter that is not a leaf: made of constants by an op
+
+        def forward(self, x):
+            return self.w * x
+
+    models = [Scaled(), Scaled()]
+    optimizers = [SGD(m.parameters(), lr=0.1) for m in models]
+    step = trace(lambda x, y: mse_loss(models[1](x), y), 1.0, 2.0)
+    for _ in range(5):
+        optimizers[0].zero_grad()
+        loss = mse_loss(models[0](1.0), 2.0)
+        loss.backward()
+        optimizers[0].step()
+        optimizers[1].zero_grad()
+        assert same(step(1.0, 2.0), loss.data)
+        optimizers[1].step()
+    assert same(models[1].w.data, models[0].w.data) and models[0].w.data != Value(3.0).data * 0.1
+
+
+def test_a_captured_value_made_by_an_op_is_read_at_every_replay_on_every_path():
+    h = Value(2.0) * 3.0
+    traced = trace(lambda x: x * h if h > 5 else -x * h, 1.0)
+    h.data = 1.0  # the guard comes out otherwise: fn is traced again, and h is still live
+    assert traced(2.0) == -2.0 and h.grad == -2.0
+    h.data = 6.0
+    assert traced(2.0) == 12.0 and h.grad == 0.0
 
 
 def test_no_grad_replay_runs_the_forward_only():
