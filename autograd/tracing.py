@@ -395,7 +395,7 @@ class _Path:
 
     def _name_nodes(self, reserved: set, input_names: list[str]) -> None:
         rec = self.recording
-        names = _Names(reserved | set(input_names))
+        self._names = names = _Names(reserved | set(input_names))
         self.names: dict[Value, str] = dict(zip(rec.inputs, input_names))
         self.live: list[Value] = []
         for step in rec.order:
@@ -430,7 +430,7 @@ class _Path:
             return literal(x)
         if type(x) in (int, bool) and abs(x) < 10**15:
             return repr(int(x))
-        name = f"k{len(self.guard_constants)}"
+        name = self._names.fresh(f"k{len(self.guard_constants)}")  # never a name a label took
         self.guard_constants[name] = x
         return name
 

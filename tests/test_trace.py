@@ -407,3 +407,16 @@ def test_a_guard_against_an_exact_number_compares_exactly():
 
     traced = trace(lambda x: x * 2.0 if x > Fraction(1, 3) else x * 0.0, 1.0)
     assert traced(0.5) == 1.0 and traced(0.25) == 0.0 and traced(1 / 3) == 0.0  # 1/3 as a float is below 1/3
+
+
+def test_a_node_labelled_like_a_guards_number_does_not_hide_it():
+    from fractions import Fraction
+
+    def fn(x):
+        k0 = x * 1.0
+        k0.label = "k0"
+        y = k0 * 3.0
+        return y if y > Fraction(1, 3) else -y
+
+    traced = trace(fn, 1.0)
+    assert traced(0.05) == fn(Value(0.05)).data == -(0.05 * 3.0)
