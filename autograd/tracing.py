@@ -564,6 +564,8 @@ class Traced:
         name = getattr(fn, "__name__", "")
         self.name = name if name.isascii() and name.isidentifier() and not keyword.iskeyword(name) else "traced"
         self._reserved = set(keyword.kwlist) | set(dir(builtins)) | set(_namespace()) | {"live", "args"}
+        # the name of the generated def: fn's, unless that def would replace a function the code calls
+        self._def_name = f"{self.name}_traced" if self.name in self._reserved else self.name
         labels = self._labels(example_args)
         unpack, self._input_names = _argument_names(self.shape, _Names(self._reserved), labels)
         self._inputs_source = "def inputs(args):\n    \"\"\"The arguments' numbers, checked against the traced structure.\"\"\"\n" + "\n".join(unpack) + "\n"
@@ -587,7 +589,7 @@ class Traced:
         for path in getattr(self, "_paths", ()):
             known.update((node, k) for node, k in path.recording.kind.items() if k != "input")
             known.update(dict.fromkeys(path.recording.constant, "constant"))
-        return _Path(_Recording(self.fn, args, known), self.name, self._reserved, self._input_names,
+        return _Path(_Recording(self.fn, args, known), self._def_name, self._reserved, self._input_names,
                      len(getattr(self, "_paths", ())))
 
     @property

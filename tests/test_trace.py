@@ -420,3 +420,15 @@ def test_a_node_labelled_like_a_guards_number_does_not_hide_it():
 
     traced = trace(fn, 1.0)
     assert traced(0.05) == fn(Value(0.05)).data == -(0.05 * 3.0)
+
+
+def test_a_function_named_like_an_op_traces_and_replays():
+    def sigmoid(x):
+        return x.sigmoid()
+
+    def softplus(x):
+        return x.softplus() + x.sigmoid()
+
+    for fn in (sigmoid, softplus):
+        traced = trace(fn, 1.0)
+        assert traced(2.0) == fn(Value(2.0)).data
