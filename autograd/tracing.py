@@ -237,7 +237,6 @@ class _Recording:
                 raise NotImplementedError(f"trace: op {step.op!r} has no derivative_code in the op table (autograd/ops.py)")
         self.kind = self._sort_leaves()  # leaf -> "input", "live" or "constant"; see _constants
         self.constant = self._constants()  # node -> its number, for every node that is a constant
-        del self._outside  # held only while sorting: it refers to every node
 
     def _fresh_leaves(self, args: tuple) -> list[Value]:
         leaves = []
@@ -308,10 +307,10 @@ class _Recording:
         """Inputs are the fresh leaves; a leaf that only this graph refers to is a constant; every
         other leaf is live (something else may change its .data or read its .grad)."""
         # Counted in a function of its own, so that no loop variable of ours still holds a leaf.
-        self._outside = outside = _references_besides(_uses(self.order, self.guards, self.out))
+        outside = _references_besides(_uses(self.order, self.guards, self.out))
         kind = dict.fromkeys(self.inputs, "input")
         for leaf, extra in outside.items():
-            if leaf not in kind and not leaf.parents:  # the earlier paths hold references of their own
+            if leaf not in kind:  # the earlier paths hold references of their own
                 kind[leaf] = self.known.get(leaf) or ("constant" if extra == _NONE_OUTSIDE else "live")
         return kind
 
@@ -320,30 +319,43 @@ class _Recording:
         something besides the graph refers to (a parameter made by an op, ``Value(r) * 0.1``; a
         Value captured from an enclosing scope) may still be changed: it is live, like a leaf."""
         constant = {leaf: leaf.data for leaf, k in self.kind.items() if k == "constant"}
+        outside = _references_besides(_uses(self.order, self.guards, self.out, _made_of(constant, self.order)))
         for step in self.order:
             if type(step) is not int and all(p in constant for p in step.parents):
-                if self.known.get(step, "constant" if self._outside[step] == _NONE_OUTSIDE else "live") == "constant":
+                if self.known.get(step, "constant" if outside[step] == _NONE_OUTSIDE else "live") == "constant":
                     constant[step] = step.data
                 else:
                     self.kind[step] = "live"
         return constant
 
 
-def _uses(order: list, guards: list, out: Value) -> dict[Value, int]:
-    """How many references to each node the graph holds: one per place in a node's parents, one
-    per guard that compares it, one if it is the output, and one for an op node's place in
-    ``order``."""
+def _made_of(constant: dict, order: list) -> set:
+    """The op nodes made of these constants alone."""
+    made: set[Value] = set()
+    for step in order:
+        if type(step) is not int and all(p in constant or p in made for p in step.parents):
+            made.add(step)
+    return made
+
+
+def _uses(order: list, guards: list, out: Value, nodes: set | None = None) -> dict[Value, int]:
+    """How many references to each leaf (or, given ``nodes``, to each of those op nodes) the graph
+    holds: one per place in a node's parents, one per guard that compares it, one if it is the
+    output, and for an op node one for its place in ``order``."""
     uses: dict[Value, int] = {}
     for step in order:
         if type(step) is not int:
-            uses[step] = uses.get(step, 0) + 1
+            if nodes is not None and step in nodes:
+                uses[step] = uses.get(step, 0) + 1
             for p in step.parents:
-                uses[p] = uses.get(p, 0) + 1
+                if not p.parents if nodes is None else p in nodes:
+                    uses[p] = uses.get(p, 0) + 1
     for _, a, b, _ in guards:
         for operand in (a, b):
-            if isinstance(operand, Value):
+            if isinstance(operand, Value) and (not operand.parents if nodes is None else operand in nodes):
                 uses[operand] = uses.get(operand, 0) + 1
-    uses[out] = uses.get(out, 0) + 1
+    if not out.parents if nodes is None else out in nodes:
+        uses[out] = uses.get(out, 0) + 1
     return uses
 
 
