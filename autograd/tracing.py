@@ -17,7 +17,8 @@ What a trace keeps and what it bakes in:
   captured from an enclosing scope): each replay reads their ``.data`` and adds to their ``.grad``;
 - constants: leaves only the graph refers to (the 2.0 that ``x * 2.0`` turns into a Value, a float
   target, a Value that fn made and did not keep) and nodes computed from constants alone: written
-  into the code as number literals;
+  into the code as number literals (unless something besides the graph refers to such a node, as
+  to a parameter made by an op, ``Value(r) * 0.1``: that node is live, like a leaf);
 - comparisons of Values (``x > 0``, ``max(values)``): each outcome is a guard; a replay whose guard
   comes out differently traces fn again for that path and keeps both;
 - everything else fn does in plain Python is baked in: reading ``.data`` or ``float(v)``, random
@@ -217,13 +218,14 @@ def _argument_names(shape: tuple, names: _Names, labels: list[str]) -> tuple[lis
 class _Recording:
     """One call of fn on fresh input leaves: the output, the guards, and every node sorted out."""
 
-    def __init__(self, fn: Callable, args: tuple, shape: tuple):
+    def __init__(self, fn: Callable, args: tuple, known: dict | None = None):
+        self.known = known or {}  # node -> "live" or "constant", as the earlier paths of fn sorted it
         self.inputs = self._fresh_leaves(args)
         log: list = []
         token = comparison_log.set(log)
         try:
             with enable_grad():
-                self.out = fn(*self._rebuild(shape))
+                self.out = fn(*self._rebuild(args))
         finally:
             comparison_log.reset(token)
         if not isinstance(self.out, Value):
@@ -233,7 +235,7 @@ class _Recording:
         for step in self.order:
             if type(step) is not int and OPS[step.op].derivative_code is None:
                 raise NotImplementedError(f"trace: op {step.op!r} has no derivative_code in the op table (autograd/ops.py)")
-        self.kind = self._sort_leaves()  # leaf -> "input", "live" or "constant"
+        self.kind = self._sort_leaves()  # leaf -> "input", "live" or "constant"; see _constants
         self.constant = self._constants()  # node -> its number, for every node that is a constant
 
     def _fresh_leaves(self, args: tuple) -> list[Value]:
@@ -247,24 +249,30 @@ class _Recording:
                 leaves.append(Value(number(item), item.label if isinstance(item, Value) else ""))
         return leaves
 
-    def _rebuild(self, shape: tuple) -> list:
-        """The arguments for fn: ``shape`` with the fresh leaves in place of the numbers."""
+    def _rebuild(self, args: tuple) -> list:
+        """The arguments for fn: ``args`` with the fresh leaves in place of the numbers, lists as
+        lists and tuples as tuples."""
         leaves = iter(self.inputs)
         top: list = []
-        stack = [(shape, 0, top)]
+        tuples: list = []  # (list, index) of each tuple to make, outer ones first
+        stack = [(args, 0, top)]
         while stack:
             s, i, into = stack.pop()
             while i < len(s):
                 item = s[i]
                 i += 1
-                if item is None:
+                if not isinstance(item, (list, tuple)):
                     into.append(next(leaves))
                 else:
                     inner: list = []
                     into.append(inner)
+                    if isinstance(item, tuple):
+                        tuples.append((into, len(into) - 1))
                     stack.append((s, i, into))
                     stack.append((item, 0, inner))
                     break
+        for into, k in reversed(tuples):  # inner ones first, so each tuple holds finished items
+            into[k] = tuple(into[k])
         return top
 
     def _forward_order(self) -> list:
@@ -302,32 +310,51 @@ class _Recording:
         outside = _references_besides(_uses(self.order, self.guards, self.out))
         kind = dict.fromkeys(self.inputs, "input")
         for leaf, extra in outside.items():
-            if leaf not in kind:
-                kind[leaf] = "constant" if extra == _NONE_OUTSIDE else "live"
+            if leaf not in kind:  # the earlier paths hold references of their own
+                kind[leaf] = self.known.get(leaf) or ("constant" if extra == _NONE_OUTSIDE else "live")
         return kind
 
     def _constants(self) -> dict[Value, float]:
+        """Constant leaves and the nodes made of them alone. A node made of constants that
+        something besides the graph refers to (a parameter made by an op, ``Value(r) * 0.1``; a
+        Value captured from an enclosing scope) may still be changed: it is live, like a leaf."""
         constant = {leaf: leaf.data for leaf, k in self.kind.items() if k == "constant"}
+        outside = _references_besides(_uses(self.order, self.guards, self.out, _made_of(constant, self.order)))
         for step in self.order:
             if type(step) is not int and all(p in constant for p in step.parents):
-                constant[step] = step.data
+                if self.known.get(step, "constant" if outside[step] == _NONE_OUTSIDE else "live") == "constant":
+                    constant[step] = step.data
+                else:
+                    self.kind[step] = "live"
         return constant
 
 
-def _uses(order: list, guards: list, out: Value) -> dict[Value, int]:
-    """How many references to each leaf the graph holds: one per place in a node's parents, one
-    per guard that compares it, one if it is the output."""
+def _made_of(constant: dict, order: list) -> set:
+    """The op nodes made of these constants alone."""
+    made: set[Value] = set()
+    for step in order:
+        if type(step) is not int and all(p in constant or p in made for p in step.parents):
+            made.add(step)
+    return made
+
+
+def _uses(order: list, guards: list, out: Value, nodes: set | None = None) -> dict[Value, int]:
+    """How many references to each leaf (or, given ``nodes``, to each of those op nodes) the graph
+    holds: one per place in a node's parents, one per guard that compares it, one if it is the
+    output, and for an op node one for its place in ``order``."""
     uses: dict[Value, int] = {}
     for step in order:
         if type(step) is not int:
+            if nodes is not None and step in nodes:
+                uses[step] = uses.get(step, 0) + 1
             for p in step.parents:
-                if not p.parents:
+                if not p.parents if nodes is None else p in nodes:
                     uses[p] = uses.get(p, 0) + 1
     for _, a, b, _ in guards:
         for operand in (a, b):
-            if isinstance(operand, Value) and not operand.parents:
+            if isinstance(operand, Value) and (not operand.parents if nodes is None else operand in nodes):
                 uses[operand] = uses.get(operand, 0) + 1
-    if not out.parents:
+    if not out.parents if nodes is None else out in nodes:
         uses[out] = uses.get(out, 0) + 1
     return uses
 
@@ -380,25 +407,25 @@ class _Path:
 
     def _name_nodes(self, reserved: set, input_names: list[str]) -> None:
         rec = self.recording
-        names = _Names(reserved | set(input_names))
+        self._names = names = _Names(reserved | set(input_names))
         self.names: dict[Value, str] = dict(zip(rec.inputs, input_names))
         self.live: list[Value] = []
         for step in rec.order:
             if type(step) is int:
                 continue
             for p in step.parents:
-                if not p.parents and rec.kind[p] == "live" and p not in self.names:
+                if rec.kind.get(p) == "live" and p not in self.names:
                     self.names[p] = names.for_label(p.label, f"p{len(self.live)}")
                     self.live.append(p)
-            if step not in rec.constant:
+            if step not in rec.constant and rec.kind.get(step) != "live":
                 self.names[step] = names.for_label(step.label, f"v{len(self.names) - len(input_names) - len(self.live) + 1}")
         for _, a, b, _ in rec.guards:
             for operand in (a, b):
-                if isinstance(operand, Value) and not operand.parents and rec.kind[operand] == "live" and operand not in self.names:
+                if isinstance(operand, Value) and rec.kind.get(operand) == "live" and operand not in self.names:
                     self.names[operand] = names.for_label(operand.label, f"p{len(self.live)}")
                     self.live.append(operand)
         out = rec.out
-        if not out.parents and rec.kind[out] == "live" and out not in self.names:
+        if rec.kind.get(out) == "live" and out not in self.names:
             self.names[out] = names.for_label(out.label, f"p{len(self.live)}")
             self.live.append(out)
         self.live = tuple(self.live)
@@ -415,7 +442,7 @@ class _Path:
             return literal(x)
         if type(x) in (int, bool) and abs(x) < 10**15:
             return repr(int(x))
-        name = f"k{len(self.guard_constants)}"
+        name = self._names.fresh(f"k{len(self.guard_constants)}")  # never a name a label took
         self.guard_constants[name] = x
         return name
 
@@ -439,7 +466,7 @@ class _Path:
                 check = f"{self.expr(a)} {SYMBOLS[test]} {self.expr(b)}"
                 lines.append(f"    if {'not ' if outcome else ''}{check}: raise GuardFailed({step})"
                              f"  # traced with {check} {outcome}")
-            elif step not in rec.constant:
+            elif step not in rec.constant and rec.kind.get(step) != "live":
                 entry = OPS[step.op]
                 code = entry.code(*map(self.expr, step.parents))
                 note = f"  # {comment(step.label)}" if step.label and step.label != self.names[step] else ""
@@ -478,7 +505,7 @@ class _Path:
         terms: dict[Value, list[str]] = {}
         grads: dict[Value, str] = {}
         for node in reversed(topological_order(out, leaves=False)):
-            if node not in needs:
+            if node not in needs or rec.kind.get(node) == "live":  # a live op node is read, like a leaf
                 continue
             g = self.grad_names[node]
             if node is out:
@@ -492,7 +519,7 @@ class _Path:
             for parent, partial in zip(node.parents, partials):
                 if parent in needs:
                     terms.setdefault(parent, []).append(partial)
-        if not out.parents:
+        if not out.parents or rec.kind.get(out) == "live":
             grads[out] = "1.0"
         for leaf in targets:
             if leaf in terms:
@@ -549,6 +576,8 @@ class Traced:
         name = getattr(fn, "__name__", "")
         self.name = name if name.isascii() and name.isidentifier() and not keyword.iskeyword(name) else "traced"
         self._reserved = set(keyword.kwlist) | set(dir(builtins)) | set(_namespace()) | {"live", "args"}
+        # the name of the generated def: fn's, unless that def would replace a function the code calls
+        self._def_name = f"{self.name}_traced" if self.name in self._reserved else self.name
         labels = self._labels(example_args)
         unpack, self._input_names = _argument_names(self.shape, _Names(self._reserved), labels)
         self._inputs_source = "def inputs(args):\n    \"\"\"The arguments' numbers, checked against the traced structure.\"\"\"\n" + "\n".join(unpack) + "\n"
@@ -568,7 +597,11 @@ class Traced:
         return labels
 
     def _new_path(self, args: tuple) -> _Path:
-        return _Path(_Recording(self.fn, args, self.shape), self.name, self._reserved, self._input_names,
+        known: dict[Value, str] = {}
+        for path in getattr(self, "_paths", ()):
+            known.update((node, k) for node, k in path.recording.kind.items() if k != "input")
+            known.update(dict.fromkeys(path.recording.constant, "constant"))
+        return _Path(_Recording(self.fn, args, known), self._def_name, self._reserved, self._input_names,
                      len(getattr(self, "_paths", ())))
 
     @property

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from autograd import Value, dot, grad, no_grad, trace
 from autograd.ops import OPS
 from autograd.value import apply
-from nn import MLP, SGD, mse_loss
+from nn import MLP, SGD, Module, mse_loss
 
 
 def same(a, b) -> bool:
@@ -150,6 +150,37 @@ def test_a_value_fn_keeps_stays_live():
     assert kept[0].grad == 3.0
 
 
+def test_a_parameter_made_by_an_op_is_live_and_trains_as_eagerly():
+    class Scaled(Module):
+        def __init__(self):
+            self.w = Value(3.0) * 0.1  # a parameter that is not a leaf: made of constants by an op
+
+        def forward(self, x):
+            return self.w * x
+
+    models = [Scaled(), Scaled()]
+    optimizers = [SGD(m.parameters(), lr=0.1) for m in models]
+    step = trace(lambda x, y: mse_loss(models[1](x), y), 1.0, 2.0)
+    for _ in range(5):
+        optimizers[0].zero_grad()
+        loss = mse_loss(models[0](1.0), 2.0)
+        loss.backward()
+        optimizers[0].step()
+        optimizers[1].zero_grad()
+        assert same(step(1.0, 2.0), loss.data)
+        optimizers[1].step()
+    assert same(models[1].w.data, models[0].w.data) and models[0].w.data != Value(3.0).data * 0.1
+
+
+def test_a_captured_value_made_by_an_op_is_read_at_every_replay_on_every_path():
+    h = Value(2.0) * 3.0
+    traced = trace(lambda x: x * h if h > 5 else -x * h, 1.0)
+    h.data = 1.0  # the guard comes out otherwise: fn is traced again, and h is still live
+    assert traced(2.0) == -2.0 and h.grad == -2.0
+    h.data = 6.0
+    assert traced(2.0) == 12.0 and h.grad == 0.0
+
+
 def test_no_grad_replay_runs_the_forward_only():
     w = Value(0.5)
     traced = trace(lambda x: (w * x).tanh(), 2.0)
@@ -183,6 +214,16 @@ def test_inputs_may_be_values_and_nested_lists():
     traced = trace(lambda pairs, z: pairs[0][0] * pairs[1][1] + z, [[1.0, 2.0], (3.0, 4.0)], Value(5.0))
     assert traced([[2, 0], [0, 3]], Value(1.0)) == 7.0
     assert traced.value_and_grad(((2.0, 0.0), (0.0, 3.0)), 1.0) == (7.0, [3.0, 0.0, 0.0, 2.0, 1.0])
+
+
+def test_fn_gets_tuples_as_tuples_and_lists_as_lists():
+    def fn(point, weights):
+        assert type(point) is tuple and type(weights) is list and type(weights[1]) is tuple
+        x, y = point
+        return x * weights[0] + y * weights[1][0]
+
+    traced = trace(fn, (1.0, 2.0), [3.0, (4.0,)])
+    assert traced((1.0, 2.0), [3.0, (4.0,)]) == 11.0
 
 
 def test_a_leaf_output_and_a_constant_output():
@@ -366,3 +407,28 @@ def test_a_guard_against_an_exact_number_compares_exactly():
 
     traced = trace(lambda x: x * 2.0 if x > Fraction(1, 3) else x * 0.0, 1.0)
     assert traced(0.5) == 1.0 and traced(0.25) == 0.0 and traced(1 / 3) == 0.0  # 1/3 as a float is below 1/3
+
+
+def test_a_node_labelled_like_a_guards_number_does_not_hide_it():
+    from fractions import Fraction
+
+    def fn(x):
+        k0 = x * 1.0
+        k0.label = "k0"
+        y = k0 * 3.0
+        return y if y > Fraction(1, 3) else -y
+
+    traced = trace(fn, 1.0)
+    assert traced(0.05) == fn(Value(0.05)).data == -(0.05 * 3.0)
+
+
+def test_a_function_named_like_an_op_traces_and_replays():
+    def sigmoid(x):
+        return x.sigmoid()
+
+    def softplus(x):
+        return x.softplus() + x.sigmoid()
+
+    for fn in (sigmoid, softplus):
+        traced = trace(fn, 1.0)
+        assert traced(2.0) == fn(Value(2.0)).data
