@@ -277,12 +277,13 @@ def softmax(values: Iterable[Value | Number]) -> list[Value]:
 
     Each is e**(s_i - logsumexp(s)) with s_i = v_i - max(v): the same numbers (softmax does not
     change when every value moves by one constant), but no e** overflows, and the shifted values
-    are small, so rounding in logsumexp stays small next to them.
+    are small, so rounding in logsumexp stays small next to them. The max is taken by comparing
+    the Values, so `trace` records which one it was (a guard) instead of fixing its number.
     """
     values = tuple(values)
     if not values:
         raise ValueError("softmax needs at least one value")
-    top = max(float(v) for v in values)  # a constant: no gradient flows through the shift
+    top = max(values)  # the largest value itself; its own shifted value is exactly 0
     shifted = [v - top for v in values]
     total = logsumexp(shifted)
     return [(s - total).exp() for s in shifted]

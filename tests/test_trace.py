@@ -3,6 +3,7 @@ eager backward() bit for bit, keeps a path per guard outcome, and checks what it
 
 import gc
 import math
+import random
 import struct
 import sys
 import threading
@@ -432,3 +433,15 @@ def test_a_function_named_like_an_op_traces_and_replays():
     for fn in (sigmoid, softplus):
         traced = trace(fn, 1.0)
         assert traced(2.0) == fn(Value(2.0)).data
+
+
+def test_a_traced_softmax_replays_as_eager_even_when_another_value_becomes_the_largest():
+    from autograd import softmax
+
+    traced = trace(lambda a, b, c: softmax([a, b, c])[0] * 3.0, 0.1, 2.0, -1.0)
+    rng = random.Random(0)
+    points = [[rng.uniform(-5.0, 5.0) for _ in range(3)] for _ in range(200)]
+    for point in [[0.1, 2.0, -1.0], [800.0, 0.0, -5.0], [-3.0, -900.0, 1000.0]] + points:
+        values = [Value(x) for x in point]
+        eager = softmax(values)[0] * 3.0
+        assert traced.value_and_grad(*point) == (eager.data, grad(eager, values))
