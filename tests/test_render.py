@@ -11,29 +11,15 @@ from pathlib import Path
 import pytest
 
 from autograd import Value, dot, draw_dot, render_svg
+from example_graphs import lecture_graph
 
 SVG_NS = "{http://www.w3.org/2000/svg}"
 has_dot = pytest.mark.skipif(shutil.which("dot") is None, reason="no Graphviz `dot` program on PATH")
 
 
-@pytest.fixture
-def no_dot(monkeypatch, tmp_path):
-    """Hide any `dot` program, so rendering must use the bundled WebAssembly Graphviz."""
-    empty = tmp_path / "empty-bin"
-    empty.mkdir()
-    monkeypatch.setenv("PATH", str(empty))
-    assert shutil.which("dot") is None
-
-
 def small_graph():
-    """L = (a*b + c) * f, as in micrograd's first lecture, after backward()."""
-    a, b, c, f = Value(2.0, "a"), Value(-3.0, "b"), Value(10.0, "c"), Value(-2.0, "f")
-    e = a * b
-    e.label = "e"
-    d = e + c
-    d.label = "d"
-    L = d * f
-    L.label = "L"
+    """The lecture graph, after backward()."""
+    L = lecture_graph()
     L.backward()
     return L
 

@@ -5,7 +5,6 @@ import html
 import json
 import os
 import re
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -17,29 +16,9 @@ from autograd import Value, dot, draw_dot, logsumexp, render_html, step_through
 from autograd.backward import topological_order
 from autograd.ops import OPS
 from autograd.render import Step, StepThrough
+from example_graphs import lecture_graph
 
 HOSTILE_LABELS = ["</script><script>alert(1)</script>", '"><img src=x onerror=alert(1)>']
-
-
-@pytest.fixture
-def no_dot(monkeypatch, tmp_path):
-    """Hide any `dot` program, so layout must use the bundled WebAssembly Graphviz."""
-    empty = tmp_path / "empty-bin"
-    empty.mkdir()
-    monkeypatch.setenv("PATH", str(empty))
-    assert shutil.which("dot") is None
-
-
-def lecture_graph():
-    """L = (a*b + c) * f, as in micrograd's first lecture (no backward() called)."""
-    a, b, c, f = Value(2.0, "a"), Value(-3.0, "b"), Value(10.0, "c"), Value(-2.0, "f")
-    e = a * b
-    e.label = "e"
-    d = e + c
-    d.label = "d"
-    L = d * f
-    L.label = "L"
-    return L
 
 
 def texts(steps, kind):

@@ -12,6 +12,7 @@ import pytest
 from autograd import Value, render_html, step_through
 from autograd.backward import topological_order
 from autograd.render.svg import short
+from example_graphs import lecture_graph
 from nn import MLP, mse_loss
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -100,18 +101,6 @@ def open_page(browser, tmp_path):
     yield open_
     for tab in tabs:
         tab.context.close()
-
-
-def lecture_graph():
-    """L = (a*b + c) * f, as in micrograd's first lecture."""
-    a, b, c, f = Value(2.0, "a"), Value(-3.0, "b"), Value(10.0, "c"), Value(-2.0, "f")
-    e = a * b
-    e.label = "e"
-    d = e + c
-    d.label = "d"
-    L = d * f
-    L.label = "L"
-    return L
 
 
 def reused_graph():
