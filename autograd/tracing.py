@@ -61,6 +61,21 @@ def number(x: object) -> float:
     raise TypeError(f"not a number: {type(x).__name__}")
 
 
+def _flatten(args):
+    """The numbers and Values in (nested lists and tuples of) args, in order; a loop, no recursion."""
+    stack = list(reversed(args))
+    while stack:
+        item = stack.pop()
+        if isinstance(item, (list, tuple)):
+            stack.extend(reversed(item))
+        else:
+            yield item
+
+
+def _label(item: object) -> str:
+    return item.label if isinstance(item, Value) else ""
+
+
 def sequence(x: object):
     """x itself if it is a list or tuple; TypeError for anything else."""
     if isinstance(x, (list, tuple)):
@@ -239,15 +254,7 @@ class _Recording:
         self.constant = self._constants()  # node -> its number, for every node that is a constant
 
     def _fresh_leaves(self, args: tuple) -> list[Value]:
-        leaves = []
-        stack = list(reversed(args))
-        while stack:
-            item = stack.pop()
-            if isinstance(item, (list, tuple)):
-                stack.extend(reversed(item))
-            else:
-                leaves.append(Value(number(item), item.label if isinstance(item, Value) else ""))
-        return leaves
+        return [Value(number(item), _label(item)) for item in _flatten(args)]
 
     def _rebuild(self, args: tuple) -> list:
         """The arguments for fn: ``args`` with the fresh leaves in place of the numbers, lists as
@@ -578,23 +585,12 @@ class Traced:
         self._reserved = set(keyword.kwlist) | set(dir(builtins)) | set(_namespace()) | {"live", "args"}
         # the name of the generated def: fn's, unless that def would replace a function the code calls
         self._def_name = f"{self.name}_traced" if self.name in self._reserved else self.name
-        labels = self._labels(example_args)
+        labels = [_label(item) for item in _flatten(example_args)]
         unpack, self._input_names = _argument_names(self.shape, _Names(self._reserved), labels)
         self._inputs_source = "def inputs(args):\n    \"\"\"The arguments' numbers, checked against the traced structure.\"\"\"\n" + "\n".join(unpack) + "\n"
         self._inputs = _compile(self._inputs_source, "inputs", f"<trace of {self.name}, inputs>")
         self._paths = [self._new_path(example_args)]
 
-    @staticmethod
-    def _labels(args: tuple) -> list[str]:
-        labels = []
-        stack = list(reversed(args))
-        while stack:
-            item = stack.pop()
-            if isinstance(item, (list, tuple)):
-                stack.extend(reversed(item))
-            else:
-                labels.append(item.label if isinstance(item, Value) else "")
-        return labels
 
     def _new_path(self, args: tuple) -> _Path:
         known: dict[Value, str] = {}
