@@ -14,7 +14,11 @@ An op is registered in the table ``OPS`` as two plain functions and a way to wri
 - ``derivative_code(g, out, *xs) -> list[str]`` writes ``derivative`` the same way: one expression
   per input, given the expressions of ``g``, ``out`` and the inputs;
 - ``text(*xs) -> str`` writes the op for people, as the step-through page shows its arithmetic; it
-  is ``code`` unless the code needs a call a reader need not see (``x ** y`` for ``power(x, y)``).
+  is ``code`` unless the code needs a call a reader need not see (``x ** y`` for ``power(x, y)``);
+- ``reads(n) -> list[tuple]`` says, for each of the op's n inputs, which numbers that input's local
+  derivative reads: input positions (ints) and ``"out"``. ``mul``'s d/dx reads y, ``tanh``'s reads
+  out, ``relu``'s reads x (its sign), ``add``'s reads nothing. It is registered as one string per
+  input naming ``x``, ``y`` and ``out`` (``("y", "x")`` for mul), or as a function of n.
 
 ``autograd.trace`` builds its generated code from ``code`` and ``derivative_code`` alone, so the
 contract for a new op is:
@@ -48,6 +52,7 @@ class Op(NamedTuple):
     derivative_code: Callable[..., list] | None = None
     functions: tuple[Callable, ...] = ()  # what the code calls besides forward
     text: Callable[..., str] | None = None  # the op for people; None: as code
+    reads: Callable[[int], list] | None = None  # per input: what its local derivative reads
 
 
 OPS: dict[str, Op] = {}
@@ -61,20 +66,24 @@ def _named(exprs) -> dict[str, str]:
 
 def op(name: str, derivative: Callable[..., tuple], code: str | Callable[..., str],
        derivative_code: tuple[str, ...] | Callable[..., list] | None = None, functions: tuple = (),
-       text: str | Callable[..., str] | None = None):
+       text: str | Callable[..., str] | None = None, reads: tuple[str, ...] | Callable[[int], list] | None = None):
     """Register the decorated forward function, with its derivative and its code, as the op ``name``.
 
     ``code`` is a function of the inputs' expressions, or a format string such as ``"{} + {}"``;
     ``derivative_code`` a function ``(g, out, *xs) -> list of expressions``, or one format string
-    per input such as ``("{g} * {y}", "{g} * {x}")``; ``text`` like ``code``, if it differs.
+    per input such as ``("{g} * {y}", "{g} * {x}")``; ``text`` like ``code``, if it differs;
+    ``reads`` one string per input naming what its local derivative reads (``("y", "x")``), or a
+    function of the number of inputs giving a tuple of positions and ``"out"`` per input.
     """
     code, text = (_writer(c) if c is not None else None for c in (code, text))
+    if isinstance(reads, tuple):
+        reads = _reader(reads)
     if isinstance(derivative_code, tuple):
         templates = derivative_code
         derivative_code = lambda g, out, *xs: [t.format(g=g, out=out, **_named(xs)) for t in templates]  # noqa: E731
 
     def register(forward: Callable[..., float]) -> Callable[..., float]:
-        OPS[name] = Op(name, forward, derivative, code, derivative_code, (forward, *functions), text or code)
+        OPS[name] = Op(name, forward, derivative, code, derivative_code, (forward, *functions), text or code, reads)
         return forward
 
     return register
@@ -85,6 +94,13 @@ def _writer(code: str | Callable[..., str]) -> Callable[..., str]:
     if not isinstance(code, str):
         return code
     return lambda *xs: code.format(*xs, **_named(xs))
+
+
+def _reader(names: tuple[str, ...]) -> Callable[[int], list]:
+    """Strings such as ``("y", "x")`` (one per input, naming x, y and out) as a function of n."""
+    where = {name: i for i, name in enumerate(INPUT_NAMES)} | {"out": "out"}
+    table = [tuple(where[word] for word in s.split()) for s in names]
+    return lambda n: table
 
 
 def positive(x) -> bool:
@@ -113,25 +129,25 @@ def sign(x) -> float:
     return 1.0 if x > 0.0 else -1.0 if x < 0.0 else 0.0 if x == 0.0 else math.nan
 
 
-@op("+", lambda g, out, x, y: (g, g), "{x} + {y}", ("{g}", "{g}"))
+@op("+", lambda g, out, x, y: (g, g), "{x} + {y}", ("{g}", "{g}"), reads=("", ""))
 def add(x: float, y: float) -> float:
     """x + y.   d/dx = 1, d/dy = 1."""
     return x + y
 
 
-@op("-", lambda g, out, x, y: (g, -g), "{x} - {y}", ("{g}", "-{g}"))
+@op("-", lambda g, out, x, y: (g, -g), "{x} - {y}", ("{g}", "-{g}"), reads=("", ""))
 def sub(x: float, y: float) -> float:
     """x - y.   d/dx = 1, d/dy = -1."""
     return x - y
 
 
-@op("*", lambda g, out, x, y: (g * y, g * x), "{x} * {y}", ("{g} * {y}", "{g} * {x}"))
+@op("*", lambda g, out, x, y: (g * y, g * x), "{x} * {y}", ("{g} * {y}", "{g} * {x}"), reads=("y", "x"))
 def mul(x: float, y: float) -> float:
     """x * y.   d/dx = y, d/dy = x."""
     return x * y
 
 
-@op("/", lambda g, out, x, y: (g / y, -g * out / y), "{x} / {y}", ("{g} / {y}", "-{g} * {out} / {y}"))
+@op("/", lambda g, out, x, y: (g / y, -g * out / y), "{x} / {y}", ("{g} / {y}", "-{g} * {out} / {y}"), reads=("y", "out y"))
 def div(x: float, y: float) -> float:
     """x / y.   d/dx = 1/y, d/dy = -x/y**2 = -out/y."""
     if y == 0.0:
@@ -139,7 +155,7 @@ def div(x: float, y: float) -> float:
     return x / y
 
 
-@op("neg", lambda g, out, x: (-g,), "-{x}", ("-{g}",))
+@op("neg", lambda g, out, x: (-g,), "-{x}", ("-{g}",), reads=("",))
 def neg(x: float) -> float:
     """-x.   d/dx = -1."""
     return -x
@@ -167,7 +183,7 @@ def power_dy(g, out, x, y):
 
 @op("**", lambda g, out, x, y: (power_dx(g, out, x, y), power_dy(g, out, x, y)), "power({x}, {y})",
     ("power_dx({g}, {out}, {x}, {y})", "power_dy({g}, {out}, {x}, {y})"), functions=(power_dx, power_dy),
-    text="{x} ** {y}")
+    text="{x} ** {y}", reads=("x y", "out x"))
 def power(x: float, y: float) -> float:
     """x ** y.   d/dx = y * x**(y-1) (at x = 0: 0 for y = 0, inf for 0 < y < 1), d/dy = x**y * log(x) (0 where x <= 0)."""
     if math.isnan(x) or math.isnan(y):
@@ -183,7 +199,7 @@ def power(x: float, y: float) -> float:
         raise OverflowError(f"result too large: {base} ** {y!r}") from None
 
 
-@op("exp", lambda g, out, x: (g * out,), "exp({x})", ("{g} * {out}",))
+@op("exp", lambda g, out, x: (g * out,), "exp({x})", ("{g} * {out}",), reads=("out",))
 def exp(x: float) -> float:
     """e ** x.   d/dx = e ** x = out."""
     try:
@@ -192,7 +208,7 @@ def exp(x: float) -> float:
         raise OverflowError(f"result too large: exp({x!r})") from None
 
 
-@op("log", lambda g, out, x: (g / x,), "log({x})", ("{g} / {x}",))
+@op("log", lambda g, out, x: (g / x,), "log({x})", ("{g} / {x}",), reads=("x",))
 def log(x: float) -> float:
     """Natural logarithm, for x > 0.   d/dx = 1/x."""
     if x <= 0.0:
@@ -200,13 +216,13 @@ def log(x: float) -> float:
     return math.log(x)
 
 
-@op("tanh", lambda g, out, x: (g * (1.0 - out * out),), "tanh({x})", ("{g} * (1.0 - {out} * {out})",))
+@op("tanh", lambda g, out, x: (g * (1.0 - out * out),), "tanh({x})", ("{g} * (1.0 - {out} * {out})",), reads=("out",))
 def tanh(x: float) -> float:
     """tanh(x) = (e**x - e**-x) / (e**x + e**-x).   d/dx = 1 - tanh(x)**2 = 1 - out**2."""
     return math.tanh(x)
 
 
-@op("sigmoid", lambda g, out, x: (g * out * (1.0 - out),), "sigmoid({x})", ("{g} * {out} * (1.0 - {out})",))
+@op("sigmoid", lambda g, out, x: (g * out * (1.0 - out),), "sigmoid({x})", ("{g} * {out} * (1.0 - {out})",), reads=("out",))
 def sigmoid(x: float) -> float:
     """1 / (1 + e**-x), computed without overflow.   d/dx = out * (1 - out)."""
     if x >= 0.0:
@@ -215,7 +231,7 @@ def sigmoid(x: float) -> float:
     return e / (1.0 + e)
 
 
-@op("relu", lambda g, out, x: (g if positive(x) else g * 0.0,), "relu({x})", ("({g} if {x} > 0.0 else {g} * 0.0)",))
+@op("relu", lambda g, out, x: (g if positive(x) else g * 0.0,), "relu({x})", ("({g} if {x} > 0.0 else {g} * 0.0)",), reads=("x",))
 def relu(x: float) -> float:
     """max(0, x), with NaN passed through.   d/dx = 1 for x > 0, else 0 (0 at exactly x = 0)."""
     return 0.0 if x <= 0.0 else x  # nan <= 0.0 is False: a NaN stays NaN, never a plausible 0
@@ -250,7 +266,13 @@ def _dot_text(*args: str) -> str:
     return f"{terms} + {args[-1]}" if has_bias else terms
 
 
-@op("dot", _dot_derivative, _dot_code, _dot_derivative_code, text=_dot_text)
+def _dot_reads(n_inputs: int) -> list[tuple]:
+    # d/dw_i reads x_i, d/dx_i reads w_i, d/db reads nothing
+    n, has_bias = divmod(n_inputs, 2)
+    return [(n + i,) for i in range(n)] + [(i,) for i in range(n)] + ([()] if has_bias else [])
+
+
+@op("dot", _dot_derivative, _dot_code, _dot_derivative_code, text=_dot_text, reads=_dot_reads)
 def dot(*args: float) -> float:
     """w0*x0 + ... + w(n-1)*x(n-1) (+ b): one node for a neuron's weighted sum.
 
@@ -262,13 +284,13 @@ def dot(*args: float) -> float:
     return total + args[-1] if has_bias else total
 
 
-@op("abs", lambda g, out, x: (g * sign(x),), "abs({x})", ("{g} * sign({x})",), functions=(sign,))
+@op("abs", lambda g, out, x: (g * sign(x),), "abs({x})", ("{g} * sign({x})",), functions=(sign,), reads=("x",))
 def absolute(x: float) -> float:
     """|x|.   d/dx = 1 for x > 0, -1 for x < 0, and 0 at exactly x = 0 (as for relu)."""
     return abs(x)
 
 
-@op("softplus", lambda g, out, x: (g * logistic(x),), "softplus({x})", ("{g} * sigmoid({x})",))
+@op("softplus", lambda g, out, x: (g * logistic(x),), "softplus({x})", ("{g} * sigmoid({x})",), reads=("x",))
 def softplus(x: float) -> float:
     """log(1 + e**x), a smooth relu.   d/dx = e**x / (1 + e**x) = sigmoid(x).
 
@@ -287,7 +309,7 @@ def _logsumexp_derivative(g, out, *xs):
 
 
 @op("logsumexp", _logsumexp_derivative, lambda *xs: f"logsumexp({', '.join(xs)})",
-    lambda g, out, *xs: [f"{g} * exp({x} - {out})" for x in xs])
+    lambda g, out, *xs: [f"{g} * exp({x} - {out})" for x in xs], reads=lambda n: [(i, "out") for i in range(n)])
 def logsumexp(*xs: float) -> float:
     """log(e**x0 + e**x1 + ...), for one or more inputs.   d/dx_i = e**x_i / sum_j e**x_j = softmax_i.
 

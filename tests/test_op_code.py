@@ -132,3 +132,33 @@ def test_an_op_without_derivative_code_cannot_be_traced(monkeypatch):
     monkeypatch.setitem(OPS, "half", ops.OPS["half"])
     with pytest.raises(NotImplementedError, match="'half' has no derivative_code"):
         trace(lambda x: apply(OPS["half"], x), 1.0)
+
+
+@pytest.mark.parametrize("name, n", CASES)
+def test_every_op_says_what_each_local_derivative_reads(name, n):
+    entry = OPS[name]
+    assert entry.reads is not None, f"op {name!r} needs reads"
+    reads = entry.reads(n)
+    assert len(reads) == n and all(r in range(n) or r == "out" for per_input in reads for r in per_input)
+
+
+@settings(max_examples=30, deadline=None)
+@given(xs=st.lists(st.floats(0.1, 3.0), min_size=6, max_size=6), other=st.floats(0.1, 3.0))
+@pytest.mark.parametrize("name, n", CASES)
+def test_a_local_derivative_depends_on_nothing_it_does_not_read(name, n, xs, other):
+    # change one number the derivative of input i does not read: that derivative stays the same
+    entry = OPS[name]
+    xs = xs[:n]
+    out = entry.forward(*xs)
+    before = entry.derivative(1.0, out, *xs)
+    for i, per_input in enumerate(entry.reads(n)):
+        for j in [*range(n), "out"]:
+            if j in per_input:
+                continue
+            changed = list(xs)
+            if j == "out":
+                after = entry.derivative(1.0, other, *xs)
+            else:
+                changed[j] = other
+                after = entry.derivative(1.0, out, *changed)
+            assert same(float(after[i]), float(before[i])), f"{name}: d/d input {i} reads {j!r}"
