@@ -1,5 +1,6 @@
 """Optimizers: SGD (with and without momentum), Adam and AdamW follow PyTorch's update rules, weight
-decay included, checked against the same updates computed by hand with plain floats."""
+decay included, checked against the same updates computed by hand with plain floats; each update
+rule's statements, run by hand, give step()'s numbers bit for bit; parameter groups."""
 
 import math
 
@@ -9,6 +10,7 @@ from hypothesis import strategies as st
 
 from autograd import Value
 from nn import MLP, SGD, Adam, AdamW, mse_loss
+from nn.optim import UpdateRule
 
 # A gradient that changes sign and size from step to step, for two parameters.
 GRADIENTS = [[0.5, -2.0], [-1.5, 0.25], [3.0, 1.0], [0.0, -0.75], [-0.2, 4.0]]
@@ -326,3 +328,208 @@ def test_accepts_parameters_from_a_generator():
     model = MLP(3, [4, 1], seed=0)
     optimizer = SGD((p for p in model.parameters()), lr=0.1)
     assert optimizer.params == model.parameters()
+
+
+# --- exactly the same float operations as by hand ------------------------------------------------
+
+
+def adam_in_steps(gradients, lr, betas, eps, weight_decay=0.0, decoupled=False):
+    """Adam with the step size and the root of the second correction computed once per step:
+    p -= (lr / (1 - b1^t)) * m / (sqrt(v) / sqrt(1 - b2^t) + eps)."""
+    b1, b2 = betas
+    params, m, v = list(START), [0.0, 0.0], [0.0, 0.0]
+    for t, g in enumerate(gradients, start=1):
+        step_size = lr / (1.0 - b1**t)
+        v_correction = math.sqrt(1.0 - b2**t)
+        for i in range(len(params)):
+            gi = g[i]
+            if weight_decay != 0.0:
+                if decoupled:
+                    params[i] = params[i] * (1.0 - lr * weight_decay)
+                else:
+                    gi = gi + weight_decay * params[i]
+            m[i] = b1 * m[i] + (1.0 - b1) * gi
+            v[i] = b2 * v[i] + (1.0 - b2) * gi * gi
+            params[i] = params[i] - step_size * m[i] / (math.sqrt(v[i]) / v_correction + eps)
+    return params
+
+
+@given(gradients=gradient_runs, momentum=st.sampled_from([0.0, 0.5, 0.9]), wd=st.sampled_from([0.0, 0.01]))
+def test_sgd_gives_the_hand_updates_bit_for_bit(gradients, momentum, wd):
+    assert run(SGD, gradients, lr=0.05, momentum=momentum, weight_decay=wd) == sgd_by_hand(gradients, 0.05, momentum, wd)
+
+
+@given(gradients=gradient_runs, wd=st.sampled_from([0.0, 0.3]), optimizer_class=st.sampled_from([Adam, AdamW]))
+def test_adam_and_adamw_give_the_hand_updates_bit_for_bit(gradients, wd, optimizer_class):
+    expected = adam_in_steps(gradients, 0.01, (0.9, 0.999), 1e-8, wd, decoupled=optimizer_class is AdamW)
+    assert run(optimizer_class, gradients, lr=0.01, weight_decay=wd) == expected
+
+
+# --- the update rule as data --------------------------------------------------------------------
+
+
+def run_rule_by_hand(optimizer, gradients):
+    """Run the optimizer's update rule statement by statement with exec, on copies of the numbers."""
+    group = optimizer.param_groups[0]
+    numbers = [p.data for p in group["params"]]
+    step_state, param_state = None, None
+    for step_grads in gradients:
+        rule = optimizer.update_rule(group)
+        if step_state is None:
+            step_state, param_state = dict(rule.step_state), [dict(rule.param_state) for _ in numbers]
+        names = {**rule.functions, **dict(zip(rule.hyper, optimizer.hypers(group))), **step_state}
+        for statement in rule.per_step:
+            exec(statement, names)
+        step_state = {name: names[name] for name in rule.step_state}
+        for i, g in enumerate(step_grads):
+            local = {**names, **param_state[i], "p": numbers[i], "g": g}
+            for statement in rule.per_param:
+                exec(statement, local)
+            numbers[i] = local["p"]
+            param_state[i] = {name: local[name] for name in rule.param_state}
+    return numbers
+
+
+RULE_CASES = [
+    (SGD, {"lr": 0.1}),
+    (SGD, {"lr": 0.1, "weight_decay": 0.2}),
+    (SGD, {"lr": 0.1, "momentum": 0.9}),
+    (SGD, {"lr": 0.1, "momentum": 0.9, "weight_decay": 0.2}),
+    (Adam, {"lr": 0.01}),
+    (Adam, {"lr": 0.01, "weight_decay": 0.1}),
+    (AdamW, {"lr": 0.01}),
+    (AdamW, {"lr": 0.01, "betas": (0.5, 0.9), "eps": 1e-3, "weight_decay": 0.0}),
+]
+
+
+@pytest.mark.parametrize("optimizer_class, options", RULE_CASES)
+def test_the_rules_statements_run_by_hand_give_steps_numbers_bit_for_bit(optimizer_class, options):
+    params = [Value(x) for x in START]
+    by_hand = run_rule_by_hand(optimizer_class(params, **options), GRADIENTS)
+    assert run(optimizer_class, GRADIENTS, **options) == by_hand
+    assert by_hand != START
+
+
+def test_sgds_rule_reads_like_the_math():
+    rule = SGD([Value(1.0)], lr=0.1).update_rule(SGD([Value(1.0)], lr=0.1).param_groups[0])
+    assert rule.per_param == ["p = p - lr * g"] and rule.hyper == ("lr", "momentum", "weight_decay")
+    assert rule.param_state == {} and rule.per_step == []
+    momentum = SGD([Value(1.0)], lr=0.1, momentum=0.9, weight_decay=0.01)
+    rule = momentum.update_rule(momentum.param_groups[0])
+    assert rule.per_param == ["g = g + weight_decay * p", "b = g if b is None else momentum * b + g", "p = p - lr * b"]
+    assert rule.param_state == {"b": None}
+
+
+def test_adams_rule_counts_steps_once_per_step():
+    opt = Adam([Value(1.0)])
+    rule = opt.update_rule(opt.param_groups[0])
+    assert rule.step_state == {"t": 0} and "t = t + 1" in rule.per_step
+    assert set(rule.param_state) == {"m", "v"} and rule.functions == {"sqrt": math.sqrt}
+
+
+def test_a_rule_refuses_names_that_would_clash_with_the_loop():
+    with pytest.raises(ValueError, match="_s"):
+        UpdateRule(("lr",), ["p = p - lr * g"], {"_s": 0.0})
+    with pytest.raises(ValueError, match="differ"):
+        UpdateRule(("lr",), ["p = p - lr * g"], {"lr": 0.0})
+
+
+def test_the_state_is_kept_per_parameter_and_reads_like_a_dict():
+    params = [Value(x) for x in START]
+    opt = Adam(params, lr=0.1)
+    for p, g in zip(params, GRADIENTS[0]):
+        p.grad = g
+    opt.step()
+    assert opt.state[params[0]]["m"] == (1.0 - 0.9) * 0.5 and opt.state[params[1]].v == (1.0 - 0.999) * 4.0
+    assert dict(opt.state[params[0]].items()) == {"m": (1.0 - 0.9) * 0.5, "v": (1.0 - 0.999) * 0.5 * 0.5}
+    assert opt.group_state == [{"t": 1}]
+
+
+def test_switching_momentum_off_and_on_keeps_the_buffer_as_torch_does():
+    p = Value(1.0)
+    opt = SGD([p], lr=0.1, momentum=0.5)
+    expected = 1.0
+    for momentum, g, b in [(0.5, 1.0, 1.0), (0.0, 2.0, None), (0.5, 4.0, 0.5 * 1.0 + 4.0)]:
+        opt.momentum = momentum
+        p.grad = g
+        opt.step()
+        expected = expected - 0.1 * (b if b is not None else g)
+        assert p.data == expected
+    assert opt.state[p]["b"] == 4.5
+
+
+# --- parameter groups ---------------------------------------------------------------------------
+
+
+def test_each_group_has_its_own_settings_and_the_rest_come_from_the_arguments():
+    a, b = [Value(1.0)], [Value(1.0)]
+    opt = SGD([{"params": a}, {"params": b, "lr": 0.5}], lr=0.1, momentum=0.0)
+    assert [g["lr"] for g in opt.param_groups] == [0.1, 0.5]
+    assert opt.param_groups[1] == {"params": b, "lr": 0.5, "momentum": 0.0, "weight_decay": 0.0}
+    a[0].grad = b[0].grad = 1.0
+    opt.step()
+    assert (a[0].data, b[0].data) == (1.0 - 0.1, 1.0 - 0.5)
+    assert opt.params == a + b
+
+
+def test_a_groups_lr_changed_between_steps_counts_at_the_next_step():
+    p = Value(1.0)
+    opt = Adam([{"params": [p]}], lr=0.1)
+    p.grad = 1.0
+    opt.param_groups[0]["lr"] = 0.5
+    opt.step()
+    assert p.data == pytest.approx(1.0 - 0.5, rel=1e-7)  # Adam's first step: lr * sign(g)
+
+
+def test_opt_lr_is_the_one_groups_lr():
+    p = Value(1.0)
+    opt = SGD([p], lr=0.1)
+    opt.lr = 0.25
+    assert opt.param_groups[0]["lr"] == 0.25 and opt.lr == 0.25
+    two = SGD([{"params": [Value(1.0)]}, {"params": [Value(2.0)]}], lr=0.1)
+    with pytest.raises(AttributeError, match="param_groups"):
+        two.lr
+    with pytest.raises(AttributeError, match="param_groups"):
+        two.lr = 0.3
+
+
+def test_a_bad_setting_in_any_group_moves_no_parameter():
+    a, b = Value(1.0), Value(2.0)
+    opt = SGD([{"params": [a]}, {"params": [b]}], lr=0.1)
+    a.grad = b.grad = 1.0
+    opt.param_groups[1]["lr"] = -1.0
+    with pytest.raises(ValueError, match=r"param_groups\[1\]\['lr'\]"):
+        opt.step()
+    assert (a.data, b.data) == (1.0, 2.0)
+
+
+@pytest.mark.parametrize(
+    "params, error",
+    [
+        ([{"params": [Value(1.0)]}, Value(2.0)], "both"),
+        ([{"lr": 0.1}], "'params'"),
+        ([{"params": [Value(1.0), 3.0]}], "float at index 1 of group 0"),
+    ],
+)
+def test_bad_groups_are_refused(params, error):
+    with pytest.raises(TypeError, match=error):
+        SGD(params, lr=0.1)
+
+
+def test_a_parameter_in_two_groups_is_refused():
+    p = Value(1.0)
+    with pytest.raises(ValueError, match="more than once"):
+        SGD([{"params": [p]}, {"params": [p]}], lr=0.1)
+
+
+def test_a_parameter_whose_grad_is_none_is_skipped_and_its_state_untouched():
+    params = [Value(x) for x in START]
+    opt = SGD(params, lr=0.1, momentum=0.9)
+    params[0].grad, params[1].grad = None, 2.0
+    opt.step()
+    assert params[0].data == START[0] and params[0] not in opt.state
+    assert params[1].data == START[1] - 0.1 * 2.0
+    params[0].grad, params[1].grad = 1.0, None
+    opt.step()
+    assert params[0].data == START[0] - 0.1 * 1.0 and opt.state[params[1]]["b"] == 2.0
+    assert params[1].data == START[1] - 0.1 * 2.0
