@@ -16,6 +16,7 @@ from autograd import Value, dot, draw_dot, logsumexp, render_html, step_through
 from autograd.backward import topological_order
 from autograd.ops import OPS
 from autograd.render import Step, StepThrough
+from autograd.value import apply
 from example_graphs import lecture_graph
 
 HOSTILE_LABELS = ["</script><script>alert(1)</script>", '"><img src=x onerror=alert(1)>']
@@ -397,3 +398,55 @@ def test_gradients_of_word_labels_are_written_with_parentheses():
         "d(error)/d(weight) += d(error)/d(error) * d(error)/d(weight) = 1 * 2 = 2",
         "d(error)/dx += d(error)/d(error) * d(error)/dx = 1 * (-3) = -3",
     ]
+
+
+# --- what each local derivative reads ---
+
+
+def test_a_backward_step_says_which_numbers_its_local_derivative_reads():
+    steps = step_through(lecture_graph()).steps
+    backward = {(s.output.label, s.node.label): s for s in steps if s.kind == "backward" and s.output}
+    assert [v.label for v in backward["e", "a"].reads] == ["b"]  # de/da = b
+    assert [v.label for v in backward["e", "b"].reads] == ["a"]
+    assert backward["d", "e"].reads == () and backward["d", "c"].reads == ()  # + reads nothing
+    assert steps[0].reads == () and [s for s in steps if s.kind == "backward"][0].reads == ()  # the seed
+    x = Value(-6.0, "x")
+    t = x.tanh()
+    r = x.relu()
+    assert step_through(t).steps[-1].reads == (t,)  # dt/dx = 1 - t**2: reads the output
+    assert step_through(r).steps[-1].reads == (x,)  # relu: the input's sign
+
+
+def takes(name, n):
+    """Whether the op takes n inputs."""
+    try:
+        OPS[name].forward(*[0.5] * n)
+    except TypeError:
+        return False
+    return True
+
+
+@pytest.mark.parametrize("name, n", [(name, n) for name in sorted(OPS) for n in range(1, 6) if takes(name, n)])
+def test_every_ops_steps_read_the_nodes_its_table_entry_names(name, n):
+    entry = OPS[name]
+    xs = [Value(0.4 + 0.3 * i, f"x{i}") for i in range(n)]
+    out = apply(entry, *xs)
+    out.label = "out"
+    steps = [s for s in step_through(out).steps if s.kind == "backward" and s.output is out]
+    assert [s.index for s in steps] == list(range(n))
+    for s, per_input in zip(steps, entry.reads(n)):
+        expected = [out if r == "out" else xs[r] for r in per_input]
+        assert list(s.reads) == list(dict.fromkeys(expected)), (name, s.index)
+        assert all(v is out or v in xs for v in s.reads)
+    if name == "*":
+        assert [s.reads for s in steps] == [(xs[1],), (xs[0],)]
+    if name == "dot" and n == 5:  # w0, w1, x0, x1, b: d/dw_i reads x_i, d/dx_i reads w_i, d/db nothing
+        assert [s.reads for s in steps] == [(xs[2],), (xs[3],), (xs[0],), (xs[1],), ()]
+
+
+def test_an_input_used_twice_is_read_once():
+    a = Value(3.0, "a")
+    y = a * a
+    assert [s.reads for s in step_through(y).steps[-2:]] == [(a,), (a,)]
+    p = a ** a
+    assert step_through(p).steps[-1].reads == (p, a)  # d/dy of x ** y reads out and x

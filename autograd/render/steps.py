@@ -28,9 +28,11 @@ from pathlib import Path
 from typing import Any
 
 from ..backward import topological_order
-from ..files import existing_folder, write_atomically
+from ..files import writable_folder, write_atomically
+from ..names import display_names
 from ..ops import OPS
 from ..value import Value
+from .numbers import digits
 from .svg import DEFAULT_MAX_NODES, nodes_to_draw, short, svg_from_dot, value_graph
 
 
@@ -46,8 +48,11 @@ class Step:
     far, which backprop has completed), ``local`` (d output / d node, from the op's derivative rule
     at g = 1), ``contribution`` (what the step adds, computed as backward() computes it) and
     ``total`` (node's gradient after the step); ``output`` is the op node the gradient comes from
-    and ``index`` which of its inputs ``node`` is. The first backward step, the seed, has only
-    ``contribution`` and ``total`` (both 1.0) and ``output`` None.
+    and ``index`` which of its inputs ``node`` is; ``reads`` the nodes whose numbers the local
+    derivative reads, as the op table's ``reads`` says (for ``e = a * b``, de/da reads ``b``; for
+    ``t = tanh(x)``, dt/dx reads ``t``; for ``a + b`` nothing), each once, in the op's order. The
+    first backward step, the seed, has only ``contribution`` and ``total`` (both 1.0) and
+    ``output`` None; forward steps read nothing here (what they compute from is ``node.parents``).
     """
 
     kind: str
@@ -60,6 +65,7 @@ class Step:
     total: float | None = None
     output: Value | None = None
     index: int | None = None
+    reads: tuple[Value, ...] = ()
 
 
 class StepThrough:
@@ -95,7 +101,7 @@ class StepThrough:
     def save(self, path: str | os.PathLike[str]) -> Path:
         """Write the page to ``path``, whole or not at all; FileNotFoundError, before any work, if
         the folder does not exist. Returns ``path`` as a Path."""
-        existing_folder(path)
+        writable_folder(path)
         return write_atomically(path, self.html)
 
     def _repr_html_(self) -> str:
@@ -119,27 +125,14 @@ def step_through(root: Value, **draw_options: Any) -> StepThrough:
 def render_html(root: Value, path: str | os.PathLike[str], **draw_options: Any) -> Path:
     """Write the step-through page of ``root``'s graph to ``path`` (see `step_through`), atomically;
     FileNotFoundError, before any work, if the folder does not exist."""
-    existing_folder(path)
+    writable_folder(path)
     return step_through(root, **draw_options).save(path)
 
 
 # --- the steps ---
 
 
-def node_names(order: list[Value]) -> dict[Value, str]:
-    """Each node's label, or for a node without one a made-up name v1, v2, ... (in order, skipping
-    any name that is some node's label)."""
-    taken = {str(v.label) for v in order if v.label}
-    names, count = {}, 0
-    for v in order:
-        if v.label:
-            names[v] = str(v.label)
-        else:
-            count += 1
-            while f"v{count}" in taken:
-                count += 1
-            names[v] = f"v{count}"
-    return names
+node_names = display_names  # each node's name as the steps write it (see autograd.names)
 
 
 _PLAIN_NAME = re.compile(r"[\w.\[\],']+")
@@ -157,7 +150,7 @@ def differential(name: str) -> str:
 
 def number(x: float) -> str:
     """A number as it appears inside arithmetic: short, and a negative one in parentheses."""
-    text = short(x)
+    text = digits(x)
     return f"({text})" if text.startswith("-") else text
 
 
@@ -189,12 +182,12 @@ def forward_steps(order: list[Value], names: dict[Value, str]) -> list[Step]:
     """One step per node of ``order`` (a `reading_order`): ``e = a * b = 2 * (-3) = -6``."""
     steps = []
     for v in order:
-        text = f"{names[v]} = {short(v.data)}"
+        text = f"{names[v]} = {digits(v.data)}"
         if v.parents:
             code = OPS[v.op].text
             written = tidy(code(*[operand(names[p]) for p in v.parents]))
             numbers = tidy(code(*[number(p.data) for p in v.parents]))
-            text = f"{names[v]} = {written} = {numbers} = {short(v.data)}"
+            text = f"{names[v]} = {written} = {numbers} = {digits(v.data)}"
         steps.append(Step("forward", v, text, v.data))
     return steps
 
@@ -214,13 +207,21 @@ def backward_steps(root: Value, names: dict[Value, str]) -> list[Step]:
         upstream = sums[out]
         contributions = rule(upstream, out.data, *xs)
         local_derivatives = rule(1.0, out.data, *xs)
+        reads = local_reads(out)
         for i, (p, contribution, local) in enumerate(zip(out.parents, contributions, local_derivatives)):
             sums[p] = contribution if p not in sums else sums[p] + contribution
             total = 0.0 + sums[p]  # what backward() adds to a .grad of 0.0
             text = (f"{d(root, p)} += {d(root, out)} * {d(out, p)} = "
-                    f"{short(upstream)} * {number(local)} = {short(contribution)}")
-            steps.append(Step("backward", p, text, p.data, upstream, local, contribution, total, out, i))
+                    f"{digits(upstream)} * {number(local)} = {digits(contribution)}")
+            steps.append(Step("backward", p, text, p.data, upstream, local, contribution, total, out, i, reads[i]))
     return steps
+
+
+def local_reads(out: Value) -> list[tuple[Value, ...]]:
+    """For each input of the op node ``out``, the nodes its local derivative reads (the op table's
+    ``reads``: positions of inputs, and "out" for ``out`` itself), each node once."""
+    where = OPS[out.op].reads(len(out.parents))
+    return [tuple(dict.fromkeys(out if r == "out" else out.parents[r] for r in per_input)) for per_input in where]
 
 
 # --- the page ---
