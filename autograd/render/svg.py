@@ -106,16 +106,18 @@ class ValueGraph(graphviz.Digraph):
                       filename if filename is not None else self.filename)
         was_there = source.exists()
         try:
-            return super().render(filename=filename, directory=directory, view=view, cleanup=cleanup,
-                                  format=format, renderer=renderer, formatter=formatter,
-                                  neato_no_op=neato_no_op, quiet=quiet, quiet_view=quiet_view,
-                                  outfile=outfile, engine=engine,
-                                  raise_if_result_exists=raise_if_result_exists,
-                                  overwrite_source=overwrite_source)
+            rendered = super().render(filename=filename, directory=directory, cleanup=cleanup, format=format,
+                                      renderer=renderer, formatter=formatter, neato_no_op=neato_no_op,
+                                      quiet=quiet, outfile=outfile, engine=engine,
+                                      raise_if_result_exists=raise_if_result_exists,
+                                      overwrite_source=overwrite_source)
         except BaseException:
             if not was_there and source.exists():
                 source.unlink()
             raise
+        if view or quiet_view:  # the picture is made: a viewer that fails to open leaves it
+            self._view(rendered, format=self._format, quiet=quiet_view)
+        return rendered
 
     def _repr_mimebundle_(self, include=None, exclude=None, **_: Any) -> dict[str, Any]:
         """What a notebook shows: SVG (other image types only if asked for and they can be made)."""
