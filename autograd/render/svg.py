@@ -319,9 +319,14 @@ def value_graph(root: Value, order: list[Value], rankdir: str, fields: Callable[
         shown = [k for k in LEGEND if k in drawn] + ["root"]
         with g.subgraph(name="cluster_legend") as box:
             box.attr(label="kinds of node", fontname="Helvetica", fontsize="10", style="dashed", color="grey")
-            for k in shown:
-                box.node(f"legend_{k}", graphviz.nohtml(LEGEND[k].translate(_RECORD_ESCAPES)), shape="box",
-                         fontsize="10", height="0.2", **(ROOT_STYLE if k == "root" else KIND_STYLES[k]))
+            with box.subgraph() as row:  # one row (a column, left to right), in LEGEND's order
+                row.attr(rank="same")
+                for k in shown:
+                    row.node(f"legend_{k}", graphviz.nohtml(LEGEND[k]), shape="box", fontsize="10", height="0.2",
+                             **(ROOT_STYLE if k == "root" else KIND_STYLES[k]))
+                chain = shown if rankdir in ("TB", "BT") else shown[::-1]  # LR stacks them bottom up
+                for a, b in zip(chain, chain[1:]):
+                    row.edge(f"legend_{a}", f"legend_{b}", style="invis")
     return g
 
 
