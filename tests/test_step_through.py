@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from hypothesis import given, settings, strategies as st
 
+import nn
 from autograd import Value, dot, draw_dot, logsumexp, render_html, step_through
 from autograd.backward import topological_order
 from autograd.ops import OPS
@@ -450,3 +451,108 @@ def test_an_input_used_twice_is_read_once():
     assert [s.reads for s in step_through(y).steps[-2:]] == [(a,), (a,)]
     p = a ** a
     assert step_through(p).steps[-1].reads == (p, a)  # d/dy of x ** y reads out and x
+
+
+# --- the whole training step: the optimizer's updates ---
+
+
+def trained_net(seed=0):
+    """A 2-3-1 tanh net's squared error on one example (every parameter gets a gradient)."""
+    model = nn.MLP(2, [3, 1], activation="tanh", seed=seed)
+    return model, (model([0.5, -1.5]) - 1.0) ** 2
+
+
+OPTIMIZERS = [
+    (nn.SGD, {"lr": 0.1}),
+    (nn.SGD, {"lr": 0.1, "momentum": 0.9}),
+    (nn.SGD, {"lr": 0.05, "momentum": 0.5, "weight_decay": 0.01}),
+    (nn.Adam, {"lr": 0.01}),
+    (nn.Adam, {"lr": 0.01, "weight_decay": 0.1}),
+    (nn.AdamW, {"lr": 0.01, "weight_decay": 0.1}),
+]
+
+
+def optimizer_state(opt):
+    return ([dict(s.items()) for s in opt.state.values()], [dict(g) for g in opt.group_state],
+            [{k: v for k, v in g.items() if k != "params"} for g in opt.param_groups])
+
+
+@pytest.mark.parametrize("make, settings_", OPTIMIZERS, ids=lambda x: getattr(x, "__name__", str(x)))
+def test_update_steps_give_opt_steps_numbers_bit_for_bit_and_change_nothing(make, settings_):
+    model, loss = trained_net()
+    opt = make(model.parameters(), **settings_)
+    for step in range(3):  # a first step, and steps with momentum buffers, m, v and t made
+        before = [(p.data, p.grad, p.label) for p in model.parameters()], optimizer_state(opt)
+        updates = [s for s in step_through(loss, optimizer=opt).steps if s.kind == "update"]
+        assert ([(p.data, p.grad, p.label) for p in model.parameters()], optimizer_state(opt)) == before
+        assert [s.node for s in updates] == model.parameters()
+        model.zero_grad()
+        loss.backward()
+        assert [s.total for s in updates] == [p.grad for p in model.parameters()]
+        assert [s.before for s in updates] == [p.data for p in model.parameters()]
+        opt.step()
+        assert [s.value.hex() for s in updates] == [p.data.hex() for p in model.parameters()]
+        _, loss = model, (model([0.5, -1.5]) - 1.0) ** 2
+
+
+def test_an_sgd_update_reads_as_its_arithmetic():
+    w, x = Value(0.31, "w"), Value(-0.42, "x")
+    loss = w * x
+    loss.label = "L"
+    step = step_through(loss, optimizer=nn.SGD([w], lr=0.1)).steps[-1]
+    assert step.kind == "update" and step.node is w
+    assert step.lines == ("g = dL/dw = -0.42", "w = w - lr * g = 0.31 - 0.1 * (-0.42) = 0.352")
+    assert step.text == "\n".join(step.lines) and step.value == 0.31 - 0.1 * -0.42
+
+
+def test_a_models_parameter_is_written_by_its_short_name_and_adam_shows_m_v_and_p():
+    model = nn.Neuron(1, activation="linear", seed=0)
+    loss = model([2.0]) * 1.0
+    loss.label = "L"
+    updates = [s for s in step_through(loss, optimizer=nn.Adam(model.parameters(), lr=0.01)).steps if s.kind == "update"]
+    first = updates[0].lines
+    assert first[:4] == ("beta1, beta2 = betas = (0.9, 0.999)", "t = t + 1 = 0 + 1 = 1",
+                         "step_size = lr / (1.0 - beta1 ** t) = 0.01 / (1.0 - 0.9 ** 1) = 0.10000000000000002",
+                         "v_correction = sqrt(1.0 - beta2 ** t) = sqrt(1.0 - 0.999 ** 1) = 0.03162")
+    assert first[4] == "g = dL/d(w[0]) = 2"
+    assert first[5] == "m = beta1 * m + (1.0 - beta1) * g = 0.9 * 0 + (1.0 - 0.9) * 2 = 0.19999999999999996"  # (1 - 0.9) is not 0.1
+    assert first[6].startswith("v = beta2 * v + (1.0 - beta2) * g * g = 0.999 * 0 + (1.0 - 0.999) * 2 * 2 = ")
+    assert first[7].startswith("w[0] = w[0] - step_size * m / (sqrt(v) / v_correction + eps) = ")
+    assert updates[1].lines[0] == "g = dL/db = 1"  # the per-step lines once, on the first update
+
+
+def test_momentums_first_step_shows_the_branch_it_takes():
+    w = Value(1.0, "w")
+    loss = w * 3.0
+    loss.label = "L"
+    opt = nn.SGD([w], lr=0.1, momentum=0.9)
+    assert step_through(loss, optimizer=opt).steps[-1].lines[1] == "b = g = 3"
+    loss.backward()
+    opt.step()
+    assert step_through(loss, optimizer=opt).steps[-1].lines[1] == "b = momentum * b + g = 0.9 * 3 + 3 = 5.7"
+
+
+def test_parameters_the_loss_does_not_use_get_no_update_step_and_groups_keep_their_order():
+    a, b, unused = Value(1.0, "a"), Value(2.0, "b"), Value(3.0, "u")
+    loss = a * b
+    opt = nn.SGD([{"params": [b]}, {"params": [unused, a], "lr": 0.5}], lr=0.1)
+    updates = [s for s in step_through(loss, optimizer=opt).steps if s.kind == "update"]
+    assert [s.node for s in updates] == [b, a]
+    assert [s.value for s in updates] == [2.0 - 0.1 * 1.0, 1.0 - 0.5 * 2.0]
+
+
+def test_the_page_plays_the_update_steps_last():
+    root = lecture_graph()
+    leaves = [v for v in topological_order(root) if not v.parents]
+    walk = step_through(root, optimizer=nn.SGD(leaves, lr=0.1))
+    data = page_data(walk.html)
+    updates = data["steps"][-len(leaves):]
+    assert [s["kind"] for s in updates] == ["update"] * 4 and data["steps"][-5]["kind"] == "backward"
+    a = next(s for s in updates if s["text"].startswith("g = dL/da"))
+    assert a["shows"] == "data 1.4" and a["was"] == "data 2" and a["phase"].startswith("Update: step")
+    assert "4 forward and" not in repr(walk) and "and 4 update steps" in repr(walk)
+
+
+def test_something_that_is_not_an_optimizer_is_refused():
+    with pytest.raises(TypeError, match="optimizer must be an nn optimizer"):
+        step_through(lecture_graph(), optimizer=0.1)

@@ -16,7 +16,9 @@ allows no request and only its own script and style), and labels only ever reach
 
 from __future__ import annotations
 
+import ast
 import base64
+import copy
 import hashlib
 import html
 import json
@@ -53,6 +55,13 @@ class Step:
     ``t = tanh(x)``, dt/dx reads ``t``; for ``a + b`` nothing), each once, in the op's order. The
     first backward step, the seed, has only ``contribution`` and ``total`` (both 1.0) and
     ``output`` None; forward steps read nothing here (what they compute from is ``node.parents``).
+
+    With an optimizer, "update" steps come last, one per parameter of the graph: the optimizer's
+    own statements for one parameter with the numbers filled in, one per line of ``lines`` (and
+    ``text``): ``w[0,2,1] = w[0,2,1] - lr * g = 0.31 - 0.1 * 0.42 = 0.268``. ``before`` is the
+    parameter's number before the step, ``value`` after it, ``total`` the gradient it used. The
+    first update step of a parameter group also has the statements run once per step (Adam's
+    ``t = t + 1``) at the start of its lines.
     """
 
     kind: str
@@ -66,6 +75,8 @@ class Step:
     output: Value | None = None
     index: int | None = None
     reads: tuple[Value, ...] = ()
+    before: float | None = None
+    lines: tuple[str, ...] = ()
 
 
 class StepThrough:
@@ -73,13 +84,20 @@ class StepThrough:
     and inline display in Jupyter); ``.name`` is the root's label or made-up name. Made by
     `step_through`."""
 
-    def __init__(self, root: Value, rankdir: str = "LR", max_nodes: int = DEFAULT_MAX_NODES) -> None:
+    def __init__(self, root: Value, rankdir: str = "LR", max_nodes: int = DEFAULT_MAX_NODES,
+                 optimizer: Any = None) -> None:
         if not isinstance(root, Value):
             raise TypeError(f"step_through needs a Value, got {type(root).__name__}")
+        if optimizer is not None and not callable(getattr(optimizer, "update_rule", None)):
+            raise TypeError(f"optimizer must be an nn optimizer (SGD, Adam, AdamW), got {type(optimizer).__name__}")
         order = nodes_to_draw(root, rankdir, max_nodes)  # checks the options before any work
         forward = reading_order(root)
         names = node_names(forward)
-        self.steps: list[Step] = forward_steps(forward, names) + backward_steps(root, names)
+        backward = backward_steps(root, names)
+        self.steps: list[Step] = forward_steps(forward, names) + backward
+        if optimizer is not None:
+            gradients = {s.node: s.total for s in backward}  # each node's last total: its gradient
+            self.steps += update_steps(optimizer, gradients, names, differential(names[root]))
         self.name = names[root]
         self._root, self._order, self._rankdir, self._names = root, order, rankdir, names
         self._data = page_data(order, names, self.steps, root)
@@ -87,8 +105,10 @@ class StepThrough:
 
     def __repr__(self) -> str:
         forward = sum(s.kind == "forward" for s in self.steps)
+        update = sum(s.kind == "update" for s in self.steps)
+        updates = f" and {update} update steps" if update else ""
         return (f"<StepThrough of {self.name!r}: {forward} forward and "
-                f"{len(self.steps) - forward} backward steps>")
+                f"{len(self.steps) - forward - update} backward steps{updates}>")
 
     @property
     def html(self) -> str:
@@ -113,13 +133,16 @@ class StepThrough:
                 f'width="100%" height="{height}" style="border: 0"></iframe>')
 
 
-def step_through(root: Value, **draw_options: Any) -> StepThrough:
-    """The forward and backward steps of ``root``'s graph, and the page that plays them.
+def step_through(root: Value, optimizer: Any = None, **draw_options: Any) -> StepThrough:
+    """The forward and backward steps of ``root``'s graph, and the page that plays them; with an
+    ``optimizer`` (an ``nn.SGD``, ``nn.Adam`` or ``nn.AdamW``) also its update of each parameter
+    of the graph, the whole training step (see `update_steps`).
 
     Reads the graph as it is (forward values computed; ``backward()`` is not needed and nothing
-    is changed). ``draw_options`` are `draw_dot`'s (``rankdir``, ``max_nodes``).
+    is changed: not the graph, not the optimizer). ``draw_options`` are `draw_dot`'s
+    (``rankdir``, ``max_nodes``).
     """
-    return StepThrough(root, **draw_options)
+    return StepThrough(root, optimizer=optimizer, **draw_options)
 
 
 def render_html(root: Value, path: str | os.PathLike[str], **draw_options: Any) -> Path:
@@ -217,6 +240,90 @@ def backward_steps(root: Value, names: dict[Value, str]) -> list[Step]:
     return steps
 
 
+def update_steps(optimizer: Any, gradients: dict[Value, float], names: dict[Value, str], top: str) -> list[Step]:
+    """One step per parameter of ``optimizer`` that is in the graph (``gradients`` has it), group
+    after group in the optimizer's order: its update as the optimizer computes it in
+    ``opt.step()``, by running the statements of the optimizer's own ``update_rule`` (see
+    nn.optim.UpdateRule) with the gradient this graph's backward pass gives (as ``zero_grad()``
+    then ``backward()`` would leave in ``.grad``), on copies of the optimizer's state: nothing of
+    the optimizer or the model changes. ``top`` is how the root is written in a gradient (dL)."""
+    steps = []
+    for i, group in enumerate(optimizer.param_groups):
+        params = [p for p in group["params"] if p in gradients]
+        if not params:
+            continue
+        rule = optimizer.update_rule(group)
+        shared = {**rule.functions, **dict(zip(rule.hyper, optimizer.hypers(group))),
+                  **rule.step_state, **optimizer.group_state[i]}
+        first = [run_statement(statement, shared, {}) for statement in rule.per_step]
+        for p in params:
+            state = optimizer.state.get(p)
+            here = {**shared, **rule.param_state, **(dict(state.items()) if state is not None else {}),
+                    "p": p.data, "g": gradients[p]}
+            lines = [*first, f"g = {top}/{differential(names[p])} = {digits(gradients[p])}"]
+            lines += [run_statement(statement, here, {"p": names[p]}) for statement in rule.per_param]
+            steps.append(Step("update", p, "\n".join(lines), here["p"], total=gradients[p], before=p.data,
+                              lines=tuple(lines)))
+            first = []
+    return steps
+
+
+def run_statement(statement: str, namespace: dict, shown_as: dict[str, str]) -> str:
+    """Run one statement of an update rule in ``namespace`` (which it changes), and return it
+    written for people: ``m = beta1 * m + (1.0 - beta1) * g = 0.9 * 0 + (1.0 - 0.9) * 0.5 = 0.05``,
+    with the names in ``shown_as`` written as given (p as the parameter's name) and, of a
+    conditional expression, only the branch taken."""
+    tree = ast.parse(statement).body[0]
+    if not isinstance(tree, ast.Assign) or len(tree.targets) != 1:
+        raise ValueError(f"an update statement must assign once, got {statement!r}")
+    value = _taken_branches(tree.value, namespace)
+
+    class Renamed(ast.NodeTransformer):
+        def __init__(self, text_of):
+            self.text_of = text_of
+
+        def visit_Name(self, node: ast.Name) -> ast.AST:
+            text = self.text_of(node.id)
+            return ast.Name(text, node.ctx) if text is not None else node
+
+    def as_number(name: str) -> str | None:
+        return _filled_in(namespace[name]) if name in namespace and not callable(namespace[name]) else None
+
+    targets = tree.targets[0].elts if isinstance(tree.targets[0], ast.Tuple) else [tree.targets[0]]
+    target = ", ".join(ast.unparse(Renamed(shown_as.get).visit(copy.deepcopy(t))) for t in targets)
+    written = ast.unparse(Renamed(shown_as.get).visit(copy.deepcopy(value)))
+    numbers = ast.unparse(Renamed(as_number).visit(copy.deepcopy(value)))
+    exec(compile(statement, "<update rule>", "exec"), namespace)
+    assigned = [node.id for node in ast.walk(tree.targets[0]) if isinstance(node, ast.Name)]
+    result = ", ".join(_filled_in(namespace[name], bare=True) for name in assigned)
+    parts = [target]
+    for part in (written, numbers, result):
+        if part != parts[-1] and part.strip("()") != parts[-1].strip("()"):
+            parts.append(part)
+    return " = ".join(parts)
+
+
+def _taken_branches(tree: ast.expr, namespace: dict) -> ast.expr:
+    """``tree`` with each conditional expression (a if test else b) replaced by its branch taken."""
+    class Taken(ast.NodeTransformer):
+        def visit_IfExp(self, node: ast.IfExp) -> ast.AST:
+            test = eval(compile(ast.Expression(node.test), "<update rule>", "eval"), dict(namespace))
+            return self.visit(node.body if test else node.orelse)
+
+    return Taken().visit(copy.deepcopy(tree))
+
+
+def _filled_in(x: Any, bare: bool = False) -> str:
+    """A value of an update rule as its statements show it: a number as `number` writes it (or
+    `digits`, if ``bare``), a tuple of them in parentheses, anything else (None) by repr."""
+    if isinstance(x, tuple):
+        inner = ", ".join(_filled_in(item, True) for item in x)
+        return inner if bare else f"({inner})"
+    if isinstance(x, bool) or not isinstance(x, (int, float)):
+        return repr(x)
+    return digits(x) if bare else number(x)
+
+
 def local_reads(out: Value) -> list[tuple[Value, ...]]:
     """For each input of the op node ``out``, the nodes its local derivative reads (the op table's
     ``reads``: positions of inputs, and "out" for ``out`` itself), each node once."""
@@ -236,7 +343,8 @@ def page_data(order: list[Value], names: dict[Value, str], steps: list[Step], ro
         if s.kind == "backward":
             uses_left[s.node] = uses_left.get(s.node, 0) + 1
     forward_count = len(order)
-    backward_count = len(steps) - forward_count
+    update_count = sum(s.kind == "update" for s in steps)
+    backward_count = len(steps) - forward_count - update_count
     shown = {}  # (node id, field) -> the text it shows so far
     out = []
     for k, s in enumerate(steps):
@@ -248,6 +356,11 @@ def page_data(order: list[Value], names: dict[Value, str], steps: list[Step], ro
             sources = list(dict.fromkeys(ids[p] for p in s.node.parents))
             edges = [f"{op}:{i}" for i in range(len(s.node.parents))] + [f"{op}:out"] if op else []
             note = "a leaf: its number is given" if not s.node.parents else ""
+        elif s.kind == "update":
+            field, text = "data", f"data {short(s.value)}"
+            phase = f"Update: step {k + 1 - forward_count - backward_count} of {update_count}"
+            op, sources, edges = None, [], []
+            note = f"the optimizer's step moves {names[s.node]} from {short(s.before)} to {short(s.value)}"
         else:
             field, text = "grad", f"grad {short(s.total)}"
             phase = f"Backward pass: step {k + 1 - forward_count} of {backward_count}"

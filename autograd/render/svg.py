@@ -106,16 +106,18 @@ class ValueGraph(graphviz.Digraph):
                       filename if filename is not None else self.filename)
         was_there = source.exists()
         try:
-            return super().render(filename=filename, directory=directory, view=view, cleanup=cleanup,
-                                  format=format, renderer=renderer, formatter=formatter,
-                                  neato_no_op=neato_no_op, quiet=quiet, quiet_view=quiet_view,
-                                  outfile=outfile, engine=engine,
-                                  raise_if_result_exists=raise_if_result_exists,
-                                  overwrite_source=overwrite_source)
+            rendered = super().render(filename=filename, directory=directory, cleanup=cleanup, format=format,
+                                      renderer=renderer, formatter=formatter, neato_no_op=neato_no_op,
+                                      quiet=quiet, outfile=outfile, engine=engine,
+                                      raise_if_result_exists=raise_if_result_exists,
+                                      overwrite_source=overwrite_source)
         except BaseException:
             if not was_there and source.exists():
                 source.unlink()
             raise
+        if view or quiet_view:  # the picture is made: a viewer that fails to open leaves it
+            self._view(rendered, format=self._format, quiet=quiet_view)
+        return rendered
 
     def _repr_mimebundle_(self, include=None, exclude=None, **_: Any) -> dict[str, Any]:
         """What a notebook shows: SVG (other image types only if asked for and they can be made)."""
@@ -317,9 +319,14 @@ def value_graph(root: Value, order: list[Value], rankdir: str, fields: Callable[
         shown = [k for k in LEGEND if k in drawn] + ["root"]
         with g.subgraph(name="cluster_legend") as box:
             box.attr(label="kinds of node", fontname="Helvetica", fontsize="10", style="dashed", color="grey")
-            for k in shown:
-                box.node(f"legend_{k}", graphviz.nohtml(LEGEND[k].translate(_RECORD_ESCAPES)), shape="box",
-                         fontsize="10", height="0.2", **(ROOT_STYLE if k == "root" else KIND_STYLES[k]))
+            with box.subgraph() as row:  # one row (a column, left to right), in LEGEND's order
+                row.attr(rank="same")
+                for k in shown:
+                    row.node(f"legend_{k}", graphviz.nohtml(LEGEND[k]), shape="box", fontsize="10", height="0.2",
+                             **(ROOT_STYLE if k == "root" else KIND_STYLES[k]))
+                chain = shown if rankdir in ("TB", "BT") else shown[::-1]  # LR stacks them bottom up
+                for a, b in zip(chain, chain[1:]):
+                    row.edge(f"legend_{a}", f"legend_{b}", style="invis")
     return g
 
 
