@@ -556,3 +556,29 @@ def test_the_page_plays_the_update_steps_last():
 def test_something_that_is_not_an_optimizer_is_refused():
     with pytest.raises(TypeError, match="optimizer must be an nn optimizer"):
         step_through(lecture_graph(), optimizer=0.1)
+
+
+def test_the_page_data_says_each_nodes_kind_full_name_and_what_each_step_reads():
+    model = nn.Neuron(1, activation="tanh", seed=0)
+    loss = (model([Value(3.0, "x")]) - 1.0) ** 2
+    walk = step_through(loss)
+    data = page_data(walk.html)
+    order = topological_order(loss)  # the records n0, n1, ... in draw_dot's order
+    assert data["kinds"] == [{"w.0": "parameter", "b": "parameter", "x": "input"}.get(v.label, "constant" if
+                             not v.parents else "intermediate") for v in order]
+    assert data["full_names"][order.index(model.w[0])] == "w.0"
+    ids = {v: f"n{i}" for i, v in enumerate(order)}
+    for step, shown in zip(walk.steps, data["steps"]):
+        assert shown["reads"] == [ids[v] for v in step.reads]
+        assert float(shown["exact"]) == (step.total if step.kind == "backward" else step.value)
+    tanh_step = next(s for s in walk.steps if s.kind == "backward" and s.output is not None and s.output.op == "tanh")
+    assert tanh_step.reads == (tanh_step.output,)
+
+
+def test_an_optimizers_parameters_are_drawn_as_parameters_on_the_page():
+    w = Value(0.5, "w")
+    loss = w * Value(2.0, "x")
+    assert page_data(step_through(loss).html)["kinds"][:2] == ["input", "input"]
+    kinds = page_data(step_through(loss, optimizer=nn.SGD([w], lr=0.1)).html)["kinds"]
+    order = topological_order(loss)
+    assert kinds[order.index(w)] == "parameter"

@@ -31,10 +31,10 @@ from typing import Any
 
 from ..backward import topological_order
 from ..files import writable_folder, write_atomically
-from ..names import display_names
+from ..names import display_names, full_name, node_kinds
 from ..ops import OPS
 from ..value import Value
-from .numbers import digits
+from .numbers import digits, full
 from .svg import DEFAULT_MAX_NODES, nodes_to_draw, short, svg_from_dot, value_graph
 
 
@@ -100,7 +100,8 @@ class StepThrough:
             self.steps += update_steps(optimizer, gradients, names, differential(names[root]))
         self.name = names[root]
         self._root, self._order, self._rankdir, self._names = root, order, rankdir, names
-        self._data = page_data(order, names, self.steps, root)
+        self._kinds = node_kinds(order, optimizer.params if optimizer is not None else ())
+        self._data = page_data(order, names, self.steps, root, self._kinds)
         self._html: str | None = None
 
     def __repr__(self) -> str:
@@ -114,7 +115,7 @@ class StepThrough:
     def html(self) -> str:
         """The page: one self-contained HTML document (laid out on first use, then kept)."""
         if self._html is None:
-            svg = graph_svg(self._root, self._order, self._rankdir, self._names, self._data["steps"])
+            svg = graph_svg(self._root, self._order, self._rankdir, self._names, self._data["steps"], self._kinds)
             self._html = page(svg, self._data, self.name)
         return self._html
 
@@ -334,9 +335,13 @@ def local_reads(out: Value) -> list[tuple[Value, ...]]:
 # --- the page ---
 
 
-def page_data(order: list[Value], names: dict[Value, str], steps: list[Step], root: Value) -> dict:
+def page_data(order: list[Value], names: dict[Value, str], steps: list[Step], root: Value,
+              kinds: dict[Value, str] | None = None) -> dict:
     """What the page's script needs: each record node's name in the SVG (n0, n1, ... in draw_dot's
-    ``order``), and for each step what it writes where, what it highlights and what the panel says."""
+    ``order``), its kind and full name (for hover), and for each step what it writes where, what it
+    highlights (``reads``: the nodes the local derivative reads) and what the panel says, with the
+    number it writes in full (``exact``, for hover)."""
+    kinds = node_kinds(order) if kinds is None else kinds
     ids = {v: f"n{i}" for i, v in enumerate(order)}
     uses_left = {}
     for s in steps:
@@ -379,18 +384,22 @@ def page_data(order: list[Value], names: dict[Value, str], steps: list[Step], ro
         out.append({
             "kind": s.kind, "node": node, "field": field, "was": shown.get((node, field), ""),
             "shows": text, "text": s.text, "note": note, "phase": phase, "from": sources,
-            "op": op, "edges": edges,
+            "op": op, "edges": edges, "reads": [ids[v] for v in s.reads],
+            "exact": full(s.total if s.kind == "backward" else s.value),
         })
         shown[(node, field)] = text
     return {
         "records": [ids[v] for v in order],
+        "kinds": [kinds[v] for v in order],
+        "full_names": [full_name(v) for v in order],
         "steps": out,
         "intro": "Press Next (or the right arrow key) to run the forward pass, one node at a time; "
                  "then the backward pass fills in the gradients, one chain-rule step at a time.",
     }
 
 
-def graph_svg(root: Value, order: list[Value], rankdir: str, names: dict[Value, str], steps: list[dict]) -> str:
+def graph_svg(root: Value, order: list[Value], rankdir: str, names: dict[Value, str], steps: list[dict],
+              kinds: dict[Value, str] | None = None) -> str:
     """The graph as draw_dot lays it out, as an <svg> element for the page: each record shows the
     node's name, and each field is as wide as the longest text the steps write in it."""
     ids = {v: f"n{i}" for i, v in enumerate(order)}
@@ -399,7 +408,7 @@ def graph_svg(root: Value, order: list[Value], rankdir: str, names: dict[Value, 
     def fields(v: Value) -> list[str]:
         return [names[v], longest[ids[v], "data"], longest[ids[v], "grad"]]
 
-    svg = svg_from_dot(value_graph(root, order, rankdir, fields, edge_ids=True).source).decode("utf-8")
+    svg = svg_from_dot(value_graph(root, order, rankdir, fields, edge_ids=True, kinds=kinds).source).decode("utf-8")
     return enlarged(svg[svg.index("<svg"):], SCALE)  # without the XML prolog
 
 
