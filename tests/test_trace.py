@@ -127,9 +127,10 @@ def test_a_model_trained_by_replays_follows_eager_training_exactly():
 
 def test_numbers_made_into_values_are_literals_and_captured_values_are_live():
     w = Value(3.0, "w")
-    traced = trace(lambda x: x * 2.5 + w * Value(7.0) + x / 4, 1.0)
-    assert "2.5" in traced.source and "7.0" in traced.source and "4.0" in traced.source
+    traced = trace(lambda x: x * 2.5 + w * Value(7.0, "seven") + x / 4, 1.0)
+    assert "2.5" in traced.source and "4.0" in traced.source
     assert "w = live[0].data" in traced.source
+    assert "seven = live[1].data" in traced.source  # fn may keep a Value it makes: it is read, never frozen
     assert traced(1.0) == 1.0 * 2.5 + 3.0 * 7.0 + 1.0 / 4
     assert w.grad == 7.0
     w.data = 5.0  # a live leaf is read at every replay
