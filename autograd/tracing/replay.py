@@ -79,8 +79,8 @@ def _describe_shape(shape: tuple, depth: int = 0) -> str:
     for s in shape[:8]:
         if s is None or s == INT:
             parts.append("number" if s is None else "int")
-        elif all(t is None for t in s):  # a list of numbers
-            parts.append(f"[{len(s)} number{'s' * (len(s) != 1)}]")
+        elif all(t is None for t in s) or s and all(t == INT for t in s):  # a list of numbers, or of ints
+            parts.append(f"[{len(s)} {'number' if not s or s[0] is None else 'int'}{'s' * (len(s) != 1)}]")
         else:
             parts.append(f"[{len(s)} items: {_describe_shape(s, depth + 1)[1:-1]}]")
     return "(" + ", ".join(parts) + (", ..." if len(shape) > 8 else "") + ")"
@@ -137,13 +137,16 @@ class Traced:
             raise self._structure_error(args) from None
 
     def _structure_error(self, args: tuple) -> Exception:
-        expected, got = _describe_shape(self.shape), _describe(args)
         try:
             shape = _shape_of(args)
         except TypeError:
             shape = None
+        expected, got = _describe_shape(self.shape), _describe_shape(shape) if shape is not None else _describe(args)
         error = ValueError if shape is not None and _same_kinds(shape, self.shape) else TypeError
-        return error(f"{self.name}: expected arguments {expected}, got {got}")
+        note = ""
+        if shape is not None and error is TypeError and _same_kinds(_numbers_only(shape), _numbers_only(self.shape)):
+            note = " (an int in the example arguments is baked in, with a guard on its value: give an int there)"
+        return error(f"{self.name}: expected arguments {expected}, got {got}{note}")
 
     def _run(self, args: tuple, runner: Callable):
         numbers_, ints, values = self._numbers(args)
@@ -222,6 +225,11 @@ def _same_kinds(a: tuple, b: tuple) -> bool:
         if isinstance(x, tuple):
             stack.extend(zip(x, y))
     return True
+
+
+def _numbers_only(shape: tuple) -> tuple:
+    """A shape with its int places as number places."""
+    return tuple(rebuild(shape, lambda s: None if s == INT else s))
 
 
 def trace(fn: Callable, *example_args) -> Traced:
