@@ -242,7 +242,7 @@ def test_guards_choose_the_path_fn_would_take():
     calls = []
 
     def f(x):
-        calls.append(x.data)
+        calls.append(x)  # (not x.data: that would be a number baked into the trace)
         return x * 2.0 if x > 0 else 1.0 - x
 
     traced = trace(f, 1.0)

@@ -5,7 +5,10 @@ replay), the trace's own (made during the call: recomputed, or a literal if made
 from __future__ import annotations
 
 import numbers
+import os
+import sys
 import threading
+import warnings
 from typing import Callable
 
 from ..ops import OPS
@@ -89,15 +92,81 @@ def rebuild(args: tuple, leaf: Callable) -> list:
     return top
 
 
+class TraceWarning(UserWarning):
+    """fn read the number of a traced Value (``.data``, ``float(v)``, ``.item()``, ``math.exp(v)``)
+    while `trace` recorded it: that number is baked into the replay, which never runs fn's Python.
+    Warned once per place in fn's code; silence it with
+    ``warnings.filterwarnings("ignore", category=TraceWarning)``."""
+
+
+_ENGINE = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep  # autograd/
+_LIBRARY = (_ENGINE, os.path.join(os.path.dirname(_ENGINE[:-1]), "nn") + os.sep)  # autograd/ and nn/
+_DATA = Value.data  # the slot itself: reads through it never warn
+
+
+def _read(node: Value, what: str, frame) -> None:
+    """Warn (once per place) that the code of ``frame`` read a traced Value's number."""
+    if frame.f_code.co_filename.startswith(_ENGINE):
+        return  # the engine's own reads: ops computing numbers, comparisons, messages
+    log = comparison_log.get()
+    if isinstance(log, _Log):
+        log.read(what, _DATA.__get__(node), frame)
+
+
+class _Watched(Value):
+    """A Value that depends on fn's inputs, while `trace` records fn: reading its number from
+    fn's code warns with `TraceWarning`. Every node is a plain Value again when the recording ends."""
+
+    __slots__ = ()
+
+    @property
+    def data(self) -> float:
+        _read(self, ".data", sys._getframe(1))
+        return _DATA.__get__(self)
+
+    @data.setter
+    def data(self, number: float) -> None:
+        _DATA.__set__(self, number)
+
+    def __float__(self) -> float:
+        _read(self, "float(v), or a math function", sys._getframe(1))
+        return _DATA.__get__(self)
+
+    def item(self) -> float:
+        _read(self, ".item()", sys._getframe(1))
+        return _DATA.__get__(self)
+
+
 class _Log(list):
     """What fn does while it is recorded, in its own order: the Values that ops make (made during
     the call) and the comparisons of Values, as ``(test, a, b, outcome)`` (the guards)."""
 
-    def __init__(self):
+    def __init__(self, warned: set | None = None):
         super().__init__()
+        self.warned = set() if warned is None else warned  # the places already warned about
         self.made_here: set[Value] = set()  # every node made during the call, by an op or detach()
         self.from_numbers: set[Value] = set()  # leaves an op made from plain numbers (2.0 in x * 2.0)
         self.detached: dict[Value, tuple] = {}  # node -> (op or None for a copy, the Values it was computed from)
+
+    def read(self, what: str, number: float, frame) -> None:
+        """Warn that fn's code at ``frame`` (or, inside the library, the code that called it) read
+        a traced Value's number."""
+        inside = ""
+        if frame.f_code.co_filename.startswith(_LIBRARY):
+            inside = f" (in {os.path.basename(frame.f_code.co_filename)}, line {frame.f_lineno})"
+            while frame.f_back is not None and frame.f_code.co_filename.startswith(_LIBRARY):
+                frame = frame.f_back
+        place = (frame.f_code.co_filename, frame.f_lineno, what)
+        if place in self.warned:
+            return
+        self.warned.add(place)
+        where = f"{os.path.basename(frame.f_code.co_filename)}, line {frame.f_lineno}"
+        message = (f"trace: {where} reads the number of a traced Value{inside} by {what}: the replay uses the "
+                   f"number it had when traced ({number!r}) and does not read it again. Compare Values "
+                   "(x > 0) or compute with them instead; to silence this: "
+                   "warnings.filterwarnings('ignore', category=TraceWarning)")
+        warnings.warn_explicit(message, TraceWarning, frame.f_code.co_filename, frame.f_lineno,
+                               module=frame.f_globals.get("__name__", "fn"))
 
     def numbers(self, values: tuple, given: tuple) -> None:
         for v, x in zip(values, given):
@@ -107,6 +176,10 @@ class _Log(list):
     def made(self, out: Value, op, inputs: tuple) -> None:
         self.append(out)
         self.made_here.add(out)
+        for p in inputs:
+            if type(p) is _Watched:  # it depends on an input: reading its number bakes it in
+                out.__class__ = _Watched
+                break
         if not out.parents:  # detach(), or an op under no_grad: no gradient flows back through it
             self.detached[out] = (op.name if op is not None else None, inputs)
 
@@ -125,9 +198,9 @@ class _Recording:
     ``no_grad``) are recomputed and pass no gradient back, as in eager code.
     """
 
-    def __init__(self, fn: Callable, args: tuple):
-        self.inputs = [Value(_number(item), _label(item)) for item in _flatten(args) if not is_int(item)]
-        log = _Log()
+    def __init__(self, fn: Callable, args: tuple, warned: set | None = None):
+        self.inputs = [_Watched(_number(item), _label(item)) for item in _flatten(args) if not is_int(item)]
+        log = _Log(warned)
         token = comparison_log.set(log)
         with _count_lock:
             _value._tracing += 1
@@ -138,6 +211,9 @@ class _Recording:
             with _count_lock:
                 _value._tracing -= 1
             comparison_log.reset(token)
+            for node in (*self.inputs, *log.made_here):
+                if type(node) is _Watched:
+                    node.__class__ = Value
         if not isinstance(self.out, Value):
             raise TypeError(f"trace: fn must return a Value, got {type(self.out).__name__}")
         self.detached = log.detached

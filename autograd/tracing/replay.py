@@ -104,6 +104,7 @@ class Traced:
                                "structure.\"\"\"\n" + "\n".join(unpack) + "\n")
         self._inputs = _compile(self._inputs_source, "inputs", f"<trace of {self.name}, inputs>")
         self._lock = threading.RLock()  # one thread at a time traces fn for a new path
+        self._warned: set = set()  # the places in fn's code that read a traced number, warned once each
         self._paths: list[_Path] = []
         self._roots: dict[tuple, _Path] = {}  # the ints of the arguments -> the first path for them
         ints = tuple(int(item) for item in _flatten(example_args) if is_int(item))
@@ -111,7 +112,7 @@ class Traced:
 
     def _new_path(self, args: tuple) -> _Path:
         """fn traced again on these arguments: a new path (called with the lock held, or in __init__)."""
-        path = _Path(_Recording(self.fn, args), self._def_name, self._reserved, self._input_names, len(self._paths))
+        path = _Path(_Recording(self.fn, args, self._warned), self._def_name, self._reserved, self._input_names, len(self._paths))
         self._paths.append(path)
         return path
 
