@@ -198,8 +198,10 @@ class _Recording:
     ``no_grad``) are recomputed and pass no gradient back, as in eager code.
     """
 
-    def __init__(self, fn: Callable, args: tuple, warned: set | None = None):
-        self.inputs = [_Watched(_number(item), _label(item)) for item in _flatten(args) if not is_int(item)]
+    def __init__(self, fn: Callable, args: tuple, kinds: list, warned: set | None = None):
+        # kinds: the shape of each place in the example arguments (None: a number, INT: an int)
+        self._ints = [kind == INT for kind in kinds]
+        self.inputs = [_Watched(_number(item), _label(item)) for item, kind in zip(_flatten(args), kinds) if kind is None]
         log = _Log(warned)
         token = comparison_log.set(log)
         with _count_lock:
@@ -232,8 +234,8 @@ class _Recording:
     def _rebuild(self, args: tuple) -> list:
         """The arguments for fn: ``args`` with the fresh leaves in place of the numbers, ints as
         they are, lists as lists and tuples as tuples."""
-        leaves = iter(self.inputs)
-        return rebuild(args, lambda item: int(item) if is_int(item) else next(leaves))
+        leaves, ints = iter(self.inputs), iter(self._ints)
+        return rebuild(args, lambda item: int(item) if next(ints) else next(leaves))
 
     def _constants(self, log: _Log) -> dict[Value, float]:
         """Leaves an op made from plain numbers during the call, and the nodes made of them alone."""

@@ -98,6 +98,7 @@ class Traced:
         self._reserved = set(keyword.kwlist) | set(dir(builtins)) | set(_namespace()) | {"live", "args"}
         # the name of the generated def: fn's, unless that def would replace a function the code calls
         self._def_name = f"{self.name}_traced" if self.name in self._reserved else self.name
+        self._kinds = list(_flatten(self.shape))  # None for each number's place, INT for each int's
         labels = [_label(item) for item in _flatten(example_args) if not is_int(item)]
         unpack, self._input_names = _argument_names(self.shape, _Names(self._reserved), labels)
         self._inputs_source = ("def inputs(args):\n    \"\"\"The arguments' numbers and ints, checked against the traced "
@@ -112,7 +113,7 @@ class Traced:
 
     def _new_path(self, args: tuple) -> _Path:
         """fn traced again on these arguments: a new path (called with the lock held, or in __init__)."""
-        path = _Path(_Recording(self.fn, args, self._warned), self._def_name, self._reserved, self._input_names, len(self._paths))
+        path = _Path(_Recording(self.fn, args, self._kinds, self._warned), self._def_name, self._reserved, self._input_names, len(self._paths))
         self._paths.append(path)
         return path
 
@@ -132,7 +133,7 @@ class Traced:
                 numbers_, ints, _ = self._inputs(plain)
             except (TypeError, ValueError):
                 raise self._structure_error(args) from None
-            places = [x for x in _flatten(args) if not is_int(x)]
+            places = [x for x, kind in zip(_flatten(args), self._kinds) if kind is None]
             return numbers_, ints, [(k, x) for k, x in enumerate(places) if isinstance(x, Value)]
         except (TypeError, ValueError):
             raise self._structure_error(args) from None
