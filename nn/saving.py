@@ -186,14 +186,16 @@ CHECKPOINT_VERSION = 1
 CHECKPOINT_LIMIT = 256 * 2**20  # bytes: a checkpoint file larger than this is refused before reading
 
 
-def save_checkpoint(path: str | os.PathLike, model: Module, optimizer) -> Path:
+def save_checkpoint(path: str | os.PathLike, model: Module, optimizer, scheduler=None) -> Path:
     """Write ``model`` and ``optimizer`` (its settings and state: momentum buffers, Adam's m, v and
-    step count) to one file, atomically; `load_checkpoint` resumes training from it to the same
-    numbers, bit for bit. Every parameter of the optimizer must be one of the model's.
+    step count), and the learning-rate ``scheduler`` if one is given, to one file, atomically;
+    `load_checkpoint` resumes training from it to the same numbers, bit for bit. Every parameter of
+    the optimizer must be one of the model's.
 
         {"format": "chaingrad-checkpoint", "version": 1, "model": {...}, "state_dict": {...},
          "optimizer": {"class": "Adam", "parameters": ["layers.0.neurons.0.w.0", ...],
-                       "state_dict": {"state": {"0": {...}}, "param_groups": [...], "group_state": [...]}}}
+                       "state_dict": {"state": {"0": {...}}, "param_groups": [...], "group_state": [...]}},
+         "scheduler": {"class": "StepLR", "state_dict": {...}}}          (only with a scheduler)
 
     ``parameters`` names the optimizer's parameters in its order (what the state's numbers 0, 1, ...
     refer to)."""
@@ -215,17 +217,24 @@ def save_checkpoint(path: str | os.PathLike, model: Module, optimizer) -> Path:
             "state_dict": optimizer.state_dict(),
         },
     }
+    if scheduler is not None:
+        if getattr(scheduler, "optimizer", None) is not optimizer:
+            raise ValueError("the scheduler does not schedule this optimizer")
+        saved["scheduler"] = {"class": type(scheduler).__name__, "state_dict": scheduler.state_dict()}
     try:
         text = json.dumps(saved, indent=1, allow_nan=False) + "\n"
     except ValueError:
-        raise ValueError("the optimizer's state holds a number that is not finite: it is not saved") from None
+        raise ValueError("the optimizer's or the scheduler's state holds a number that is not finite: nothing is saved") from None
+    except TypeError as e:
+        raise ValueError(f"the scheduler's state is not plain data ({e}): nothing is saved") from None
     return write_atomically(Path(path), text)
 
 
-def load_checkpoint(path: str | os.PathLike, model: Module, optimizer) -> None:
-    """Set ``model`` and ``optimizer`` from a file `save_checkpoint` wrote, after checking that it
-    holds this kind of model and this kind of optimizer over the same parameters: ValueError naming
-    the file, and the model and the optimizer unchanged, if it does not."""
+def load_checkpoint(path: str | os.PathLike, model: Module, optimizer, scheduler=None) -> None:
+    """Set ``model`` and ``optimizer`` (and ``scheduler``, if given: the file must hold one of its
+    kind) from a file `save_checkpoint` wrote, after checking that it holds this kind of model and
+    this kind of optimizer over the same parameters: ValueError naming the file, and nothing
+    changed, if it does not."""
     saved = _read_checkpoint(path)
     description, state, held = saved["model"], saved["state_dict"], saved["optimizer"]
     mine = describe(model)
@@ -248,11 +257,22 @@ def load_checkpoint(path: str | os.PathLike, model: Module, optimizer) -> None:
         optimizer._checked_state_dict(optimizer_state)  # checked before anything changes
     except ValueError as e:
         raise ValueError(f"{path} does not fit the optimizer: {e}; nothing is changed") from None
+    if scheduler is not None:
+        held_scheduler = saved.get("scheduler")
+        if not isinstance(held_scheduler, dict) or held_scheduler.get("class") != type(scheduler).__name__:
+            kind = held_scheduler.get("class") if isinstance(held_scheduler, dict) else None
+            raise ValueError(f"{path} holds no {type(scheduler).__name__} scheduler (it holds {kind!r}); nothing is changed")
+        scheduler_state = held_scheduler.get("state_dict")
+        unknown = set(scheduler_state) - set(scheduler.state_dict()) if isinstance(scheduler_state, dict) else None
+        if unknown is None or unknown or type(scheduler_state.get("last_epoch")) is not int:
+            raise ValueError(f"{path} holds a scheduler state that does not fit the {type(scheduler).__name__}; nothing is changed")
     try:
         model.load_state_dict(state)
     except (TypeError, ValueError) as e:
         raise ValueError(f"{path} does not fit {model!r}: {e}; nothing is changed") from None
     optimizer.load_state_dict(optimizer_state)
+    if scheduler is not None:
+        scheduler.load_state_dict(scheduler_state)
 
 
 def _read_checkpoint(path: str | os.PathLike) -> dict:

@@ -118,3 +118,32 @@ def test_a_checkpoint_with_a_byte_order_mark_loads(tmp_path):
     model = MLP(2, [3, 1], seed=5)
     load_checkpoint(path, model, Adam(model.parameters()))
     assert model.state_dict() == json.loads(path.read_text(encoding="utf-8-sig"))["state_dict"]
+
+
+def test_a_checkpoint_may_hold_the_learning_rate_schedule_too(tmp_path):
+    from nn.lr_scheduler import CosineAnnealingLR, StepLR
+
+    def run(model, optimizer, scheduler, steps):
+        for _ in range(steps):
+            train(model, optimizer, 1)
+            scheduler.step()
+        return [p.data for p in model.parameters()], scheduler.get_last_lr()
+
+    model = MLP(2, [3, 1], seed=2)
+    optimizer = SGD(model.parameters(), lr=0.2, momentum=0.5)
+    scheduler = CosineAnnealingLR(optimizer, T_max=8, eta_min=0.01)
+    run(model, optimizer, scheduler, 5)
+    save_checkpoint(tmp_path / "run.json", model, optimizer, scheduler)
+    straight_on = run(model, optimizer, scheduler, 5)
+
+    model2 = MLP(2, [3, 1], seed=7)
+    optimizer2 = SGD(model2.parameters(), lr=0.2, momentum=0.5)
+    scheduler2 = CosineAnnealingLR(optimizer2, T_max=8, eta_min=0.01)
+    load_checkpoint(tmp_path / "run.json", model2, optimizer2, scheduler2)
+    assert run(model2, optimizer2, scheduler2, 5) == straight_on
+
+    other = StepLR(optimizer2, step_size=2)
+    before = (model2.state_dict(), optimizer2.state_dict(), other.state_dict())
+    with pytest.raises(ValueError, match="no StepLR"):
+        load_checkpoint(tmp_path / "run.json", model2, optimizer2, other)
+    assert (model2.state_dict(), optimizer2.state_dict(), other.state_dict()) == before
