@@ -7,6 +7,7 @@ import operator
 from contextvars import ContextVar
 from typing import Iterable, Union
 
+from .names import CONSTANT
 from .ops import OPS, Op
 
 Number = Union[int, float]
@@ -76,7 +77,7 @@ class Value:
                 data = float(data)
             except OverflowError:
                 raise OverflowError("Value() got a number too large for a float") from None
-        if type(label) is not str:
+        if not isinstance(label, str):
             raise TypeError(f"Value label must be a str, got {type(label).__name__}")
         self.data = data
         self.grad = 0.0
@@ -184,8 +185,13 @@ class Value:
 
 
 def as_value(x: object) -> Value:
-    """x itself if it is a Value, else a new constant leaf (TypeError if x is not a real number)."""
-    return x if isinstance(x, Value) else Value(x)
+    """x itself if it is a Value, else a new constant leaf (TypeError if x is not a real number),
+    labelled `CONSTANT` (an empty label that drawings know as a number written in the code)."""
+    if isinstance(x, Value):
+        return x
+    constant = Value(x)
+    constant.label = CONSTANT
+    return constant
 
 
 def apply(op: Op, *inputs: object):

@@ -2,12 +2,14 @@
 
 from .module import Module, Neuron, Layer, MLP
 from .losses import mse_loss, l1_loss, hinge_loss, binary_cross_entropy, cross_entropy
-from .optim import SGD, Adam, AdamW
-from .saving import load_model
-from . import datasets
+from .optim import SGD, Adam, AdamW, RMSprop, Adagrad
+from .clip import clip_grad_norm_, clip_grad_value_
+from .saving import load_model, save_checkpoint, load_checkpoint
+from .torch_bridge import to_torch, from_torch  # PyTorch itself is imported only when they run
+from . import datasets, lr_scheduler
 
 __all__ = [
-    "Module", "Neuron", "Layer", "MLP", "load_model",
+    "Module", "Neuron", "Layer", "MLP", "load_model", "save_checkpoint", "load_checkpoint",
     "mse_loss", "l1_loss", "hinge_loss", "binary_cross_entropy", "cross_entropy",
-    "SGD", "Adam", "AdamW", "datasets",
+    "SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "clip_grad_norm_", "clip_grad_value_", "datasets", "lr_scheduler", "to_torch", "from_torch",
 ]
