@@ -104,6 +104,8 @@ class UpdateRule:
         lines += [f"    {name} = _group_state[{name!r}]" for name in self.step_state]
         lines += [f"    {statement}" for statement in self.per_step]
         lines += [f"    _group_state[{name!r}] = {name}" for name in self.step_state]
+        if self.param_state:
+            lines.append("    _get = _state.get")
         lines += [
             "    _params = iter(_params)",
             "    while True:",
@@ -111,7 +113,7 @@ class UpdateRule:
             "            for _param in _params:",
         ]
         if self.param_state:
-            lines.append("                _s = _state.get(_param, _fresh)")
+            lines.append("                _s = _get(_param, _fresh)")
             lines += [f"{pad}{name} = _s.{name}" for name in self.param_state]
         lines += [f"{pad}{line}" for line in _loop_body(self.per_param)]
         if self.param_state:
@@ -259,6 +261,18 @@ def _checked_state(values: object, where: str) -> ParamState:
     return state_class(names)(*[values[name] for name in names])
 
 
+class OptimizerState(dict):
+    """``opt.state``: each parameter's `ParamState`, by parameter. A dict set for a parameter
+    (``opt.state[p] = {'m': 0.0, 'v': 0.0}``) is checked and kept as a ParamState."""
+
+    __slots__ = ()
+
+    def __setitem__(self, p: Value, state: Any) -> None:
+        if not isinstance(state, ParamState):
+            state = _checked_state(state, "a parameter's optimizer state")
+        dict.__setitem__(self, p, state)
+
+
 class Optimizer:
     """Holds the parameters to update, in groups, and their state.
 
@@ -285,7 +299,7 @@ class Optimizer:
             raise ValueError("optimizer got an empty list of parameters")
         object.__setattr__(self, "defaults", dict(defaults))
         self.param_groups: list[dict] = []
-        self.state: dict[Value, ParamState] = {}
+        self.state: dict[Value, ParamState] = OptimizerState()
         self.group_state: list[dict] = []
         self._rules: list = []  # per group: the settings last checked, the step compiled for them
         self._read = operator.itemgetter(*self.settings)

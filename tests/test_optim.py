@@ -816,3 +816,14 @@ def test_a_state_dict_that_does_not_fit_is_refused_and_nothing_changes(change, e
     with pytest.raises(ValueError, match=error):
         other.load_state_dict(saved)
     assert other.state_dict() == untouched and opt.state_dict() == before
+
+
+def test_a_state_set_as_a_dict_is_kept_as_a_parameter_state_the_step_reads():
+    p = Value(1.0)
+    opt = SGD([p], lr=0.1, momentum=0.5)
+    opt.state[p] = {"b": 2.0}
+    p.grad = 1.0
+    opt.step()  # b = 0.5 * 2 + 1 = 2
+    assert p.data == 1.0 - 0.1 * 2.0 and opt.state[p].b == 2.0
+    with pytest.raises(ValueError, match="finite"):
+        opt.state[p] = {"b": math.nan}

@@ -8,6 +8,7 @@ from fractions import Fraction
 import pytest
 
 from autograd import Value, trace
+from autograd.tracing.codegen import literal
 
 
 def same(a, b) -> bool:
@@ -19,36 +20,40 @@ def same(a, b) -> bool:
 
 
 class Loud(float):
-    """A float subclass whose own methods must never run while code is generated."""
+    """A float subclass whose own repr must never run while code is generated."""
 
     def __repr__(self):
         raise AssertionError("the float subclass's __repr__ ran")
 
-    def __float__(self):
-        raise AssertionError("the float subclass's __float__ ran")
+
+def test_numbers_are_written_as_the_repr_of_the_plain_float():
+    assert literal(Loud(2.5)) == "2.5"
+    assert literal(Loud(-0.0)) == "(-0.0)"
+    assert literal(Fraction(1, 4)) == "0.25"
 
 
 def test_a_constant_held_as_a_float_subclass_is_written_as_the_plain_float():
     def f(x):
-        k = Value(1.0)
-        k.data = Loud(2.5)  # a constant: only the graph refers to it
+        k = (x * 2.0).parents[1]  # the constant 2.0 ...
+        k.data = Loud(2.5)  # ... now a float subclass
         return x * k + k
 
     traced = trace(f, 1.0)
-    assert traced(3.0) == 3.0 * 2.5 + 2.5
+    assert traced(3.0) == f(Value(3.0)).data
     assert "2.5" in traced.source and "Loud" not in traced.source
 
 
 def test_a_numpy_float_constant_is_written_as_a_plain_float_literal():
     np = pytest.importorskip("numpy")
+    assert literal(np.float64(2.0)) == "2.0"
 
     def f(x):
-        k = Value(1.0)
-        k.data = np.float64(2.0)
+        k = (x * 2.0).parents[1]
+        k.data = np.float64(4.0)
         return x * k
 
     traced = trace(f, 1.0)
-    assert traced(4.0) == 8.0
+    assert traced(3.0) == f(Value(3.0)).data
     assert "np." not in traced.source and "float64" not in traced.source
 
 
