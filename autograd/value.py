@@ -177,7 +177,12 @@ class Value:
 
     def detach(self) -> Value:
         """A new leaf with the same number: no parents, so nothing flows back through it."""
-        return Value(self.data)
+        copy = Value(self.data)
+        if _tracing:
+            log = comparison_log.get()
+            if log is not None:
+                log.made(copy, None, (self,))
+        return copy
 
     def backward(self) -> None:
         """Add d(self)/d(node) to ``node.grad`` for every node of this graph (self gets +1.0)."""
@@ -204,9 +209,12 @@ def apply(op: Op, *inputs: object):
     for x in inputs:
         if type(x) is not Value:
             try:
-                inputs = tuple(map(as_value, inputs))
+                values = tuple(map(as_value, inputs))
             except TypeError:
                 return NotImplemented
+            if _tracing:
+                _trace_numbers(values, inputs)
+            inputs = values
             break
     out = _new(Value)  # skips __init__'s checks: forward always returns a float
     n = len(inputs)
@@ -225,10 +233,30 @@ def apply(op: Op, *inputs: object):
     else:
         out.op = ""
         out.parents = ()
+    if _tracing:
+        _trace_made(out, op, inputs)
     return out
 
 
 _new = object.__new__
+
+# How many calls of `autograd.trace` are recording, in any thread. While none is, `apply` and
+# `detach` pay one test of this number and nothing else for tracing.
+_tracing = 0
+
+
+def _trace_numbers(values: tuple, given: tuple) -> None:
+    """Tell this thread's trace, if one is recording, which Values apply made from plain numbers."""
+    log = comparison_log.get()
+    if log is not None:
+        log.numbers(values, given)
+
+
+def _trace_made(out: Value, op: Op, inputs: tuple) -> None:
+    """Tell this thread's trace, if one is recording, that apply made ``out`` from ``inputs``."""
+    log = comparison_log.get()
+    if log is not None:
+        log.made(out, op, inputs)
 
 # Where comparisons are recorded while `autograd.trace` runs a function (per thread); else None.
 comparison_log: ContextVar[list | None] = ContextVar("chaingrad_comparison_log", default=None)

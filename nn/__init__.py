@@ -3,12 +3,13 @@
 from .module import Module, Neuron, Layer, MLP
 from .losses import mse_loss, l1_loss, hinge_loss, binary_cross_entropy, cross_entropy
 from .optim import SGD, Adam, AdamW, RMSprop, Adagrad
-from .saving import load_model
+from .clip import clip_grad_norm_, clip_grad_value_
+from .saving import load_model, save_checkpoint, load_checkpoint
 from .torch_bridge import to_torch, from_torch  # PyTorch itself is imported only when they run
-from . import datasets
+from . import datasets, lr_scheduler
 
 __all__ = [
-    "Module", "Neuron", "Layer", "MLP", "load_model",
+    "Module", "Neuron", "Layer", "MLP", "load_model", "save_checkpoint", "load_checkpoint",
     "mse_loss", "l1_loss", "hinge_loss", "binary_cross_entropy", "cross_entropy",
-    "SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "datasets", "to_torch", "from_torch",
+    "SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "clip_grad_norm_", "clip_grad_value_", "datasets", "lr_scheduler", "to_torch", "from_torch",
 ]

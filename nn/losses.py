@@ -57,13 +57,13 @@ def binary_cross_entropy(logits: Scalar | Sequence[Scalar], targets: Scalar | Se
     """
     terms = []
     for z, y in _pairs("binary_cross_entropy", logits, targets):
-        number = y.data if isinstance(y, Value) else y
-        if isinstance(number, bool) or not 0.0 <= number <= 1.0:  # also refuses NaN
+        # a Value target is compared as a Value (under trace: a guard, checked at every replay)
+        if isinstance(y, bool) or not 0.0 <= y <= 1.0:  # also refuses NaN
             raise ValueError(f"binary_cross_entropy targets must be numbers in [0, 1], got {y!r}")
-        if isinstance(y, Value) or 0.0 < number < 1.0:
+        if isinstance(y, Value) or 0.0 < y < 1.0:
             terms.append(y * (-z).softplus() + (1.0 - y) * z.softplus())
         else:
-            terms.append((-z).softplus() if number == 1.0 else z.softplus())
+            terms.append((-z).softplus() if y == 1.0 else z.softplus())
     return _mean(terms)
 
 

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Union
 
 from autograd import Value, dot, is_grad_enabled
+from autograd import value as _engine
 from autograd.names import label_parameters
 from autograd.ops import OPS
 
@@ -308,7 +309,8 @@ class Neuron(Module):
 
     def forward(self, x: list[Value]) -> Value:
         """The neuron's output for x, already checked by `as_inputs`."""
-        if not is_grad_enabled():  # no graph is kept, so no nodes are needed: one leaf with the number
+        if not is_grad_enabled() and not _engine._tracing:  # no graph is kept (and no trace records one):
+            # no nodes are needed, one leaf with the number
             number = self._output_number(x)
             if number is not None:
                 return Value(number)

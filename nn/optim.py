@@ -104,6 +104,8 @@ class UpdateRule:
         lines += [f"    {name} = _group_state[{name!r}]" for name in self.step_state]
         lines += [f"    {statement}" for statement in self.per_step]
         lines += [f"    _group_state[{name!r}] = {name}" for name in self.step_state]
+        if self.param_state:
+            lines.append("    _get = _state.get")
         lines += [
             "    _params = iter(_params)",
             "    while True:",
@@ -111,7 +113,7 @@ class UpdateRule:
             "            for _param in _params:",
         ]
         if self.param_state:
-            lines.append("                _s = _state.get(_param, _fresh)")
+            lines.append("                _s = _get(_param, _fresh)")
             lines += [f"{pad}{name} = _s.{name}" for name in self.param_state]
         lines += [f"{pad}{line}" for line in _loop_body(self.per_param)]
         if self.param_state:
@@ -241,6 +243,36 @@ def state_class(names: tuple[str, ...]) -> type:
     return cls
 
 
+def _count(x: object) -> str:
+    return str(len(x)) if isinstance(x, list) else "no list of"
+
+
+def _checked_state(values: object, where: str) -> ParamState:
+    """A parameter's (or a group's) saved state as a ParamState: names that are identifiers, each
+    a finite number or None (SGD's momentum buffer before the first step)."""
+    if not isinstance(values, (dict, ParamState)):
+        raise ValueError(f"{where} must be a dict of name -> number")
+    for name, value in values.items():
+        if not isinstance(name, str) or not name.isidentifier() or name.startswith("_") or keyword.iskeyword(name):
+            raise ValueError(f"{where} has a name that is not a plain identifier: {name!r}")
+        if value is not None and not is_finite_real(value):
+            raise ValueError(f"{where}[{name!r}] must be a finite number, got {value!r}")
+    names = tuple(values)
+    return state_class(names)(*[values[name] for name in names])
+
+
+class OptimizerState(dict):
+    """``opt.state``: each parameter's `ParamState`, by parameter. A dict set for a parameter
+    (``opt.state[p] = {'m': 0.0, 'v': 0.0}``) is checked and kept as a ParamState."""
+
+    __slots__ = ()
+
+    def __setitem__(self, p: Value, state: Any) -> None:
+        if not isinstance(state, ParamState):
+            state = _checked_state(state, "a parameter's optimizer state")
+        dict.__setitem__(self, p, state)
+
+
 class Optimizer:
     """Holds the parameters to update, in groups, and their state.
 
@@ -267,7 +299,7 @@ class Optimizer:
             raise ValueError("optimizer got an empty list of parameters")
         object.__setattr__(self, "defaults", dict(defaults))
         self.param_groups: list[dict] = []
-        self.state: dict[Value, ParamState] = {}
+        self.state: dict[Value, ParamState] = OptimizerState()
         self.group_state: list[dict] = []
         self._rules: list = []  # per group: the settings last checked, the step compiled for them
         self._read = operator.itemgetter(*self.settings)
@@ -347,17 +379,15 @@ class Optimizer:
     def _check_together(self, settings: dict[str, Any], name: Callable[[str], str]) -> None:
         """Checks of settings that go together (SGD: nesterov needs momentum)."""
 
-    def checked(self, group: dict) -> dict[str, Any]:
-        """The group's settings, checked: ValueError naming a bad one (with the group's index when
-        there are several groups)."""
-        if len(self.param_groups) == 1:
-            def name(setting: str) -> str:
-                return setting
-        else:
+    def checked(self, group: dict, where: str | None = None) -> dict[str, Any]:
+        """The group's settings, checked: ValueError naming a bad one (``lr``, or
+        ``param_groups[1]['lr']`` when there are several groups; ``where`` names it otherwise)."""
+        if where is None and len(self.param_groups) > 1:
             i = next(i for i, other in enumerate(self.param_groups) if other is group)
+            where = f"param_groups[{i}]"
 
-            def name(setting: str) -> str:
-                return f"param_groups[{i}][{setting!r}]"
+        def name(setting: str) -> str:
+            return setting if where is None else f"{where}[{setting!r}]"
 
         for setting in self.settings:
             if setting not in group:
@@ -365,6 +395,76 @@ class Optimizer:
         settings = {setting: _check_setting(name(setting), kind, group[setting]) for setting, kind in self.settings.items()}
         self._check_together(settings, name)
         return settings
+
+    def state_dict(self) -> dict:
+        """The optimizer's settings and state as plain data, in PyTorch's shape: ``{'state': {i:
+        {name: number}}, 'param_groups': [{settings..., 'params': [i, ...]}], 'group_state': [...]}``,
+        parameters numbered 0, 1, ... in the order of ``opt.params`` (``state`` lists those that have
+        state). ``group_state`` is chaingrad's own: each group's per-step state (Adam's t)."""
+        index = {p: i for i, p in enumerate(self.params)}
+        groups = [{**{k: v for k, v in group.items() if k != "params"}, "params": [index[p] for p in group["params"]]}
+                  for group in self.param_groups]
+        state = {index[p]: dict(s.items()) for p, s in sorted(self.state.items(), key=lambda item: index.get(item[0], -1))
+                 if p in index}
+        return {"state": state, "param_groups": groups, "group_state": [dict(s) for s in self.group_state]}
+
+    def load_state_dict(self, state_dict: dict) -> None:
+        """Set the settings and the state from a `state_dict` of an optimizer of this kind over as
+        many parameters, in groups of the same sizes. Everything is checked first: ValueError naming
+        what does not fit, and nothing changes."""
+        groups, state, group_state = self._checked_state_dict(state_dict)
+        self.param_groups[:] = groups
+        self.state.clear()
+        self.state.update(state)
+        self.group_state[:] = group_state
+        self._rules = [None] * len(groups)
+        for i in range(len(groups)):
+            self._prepare(i)
+
+    def _checked_state_dict(self, state_dict: object) -> tuple[list, dict, list]:
+        """What `load_state_dict` sets (the groups, the state, the group state), checked and new."""
+        if not isinstance(state_dict, dict) or not {"state", "param_groups"} <= set(state_dict):
+            raise ValueError("an optimizer state dict is a dict with 'state' and 'param_groups'")
+        saved_groups, saved_state = state_dict["param_groups"], state_dict["state"]
+        saved_group_state = state_dict.get("group_state", [{} for _ in self.param_groups])
+        if not isinstance(saved_groups, list) or len(saved_groups) != len(self.param_groups):
+            raise ValueError(f"the state dict has {_count(saved_groups)} parameter groups, the optimizer {len(self.param_groups)}")
+        if not isinstance(saved_group_state, list) or len(saved_group_state) != len(saved_groups):
+            raise ValueError("the state dict's 'group_state' must be a list with one dict per group")
+        if not isinstance(saved_state, dict):
+            raise ValueError("the state dict's 'state' must be a dict of parameter index -> state")
+        groups, rules, params_of = [], [], {}
+        for i, (saved, mine) in enumerate(zip(saved_groups, self.param_groups)):
+            where = f"param_groups[{i}]"
+            if not isinstance(saved, dict) or not isinstance(saved.get("params"), list):
+                raise ValueError(f"the state dict's {where} must be a dict with a 'params' list")
+            if len(saved["params"]) != len(mine["params"]):
+                raise ValueError(f"the state dict's {where} has {len(saved['params'])} parameters, the optimizer's {len(mine['params'])}")
+            for index, p in zip(saved["params"], mine["params"]):
+                if type(index) is not int or index in params_of:
+                    raise ValueError(f"the state dict's {where}['params'] must be distinct parameter numbers, got {index!r}")
+                params_of[index] = p
+            group = {**saved, "params": mine["params"]}
+            settings = self.checked(group, where=f"the state dict's {where}")
+            groups.append({**group, **settings})  # betas as a tuple, numbers as floats
+            rules.append(self._rule(settings))
+        state = {}
+        for index, values in saved_state.items():
+            if index not in params_of:
+                raise ValueError(f"the state dict has state for parameter {index!r}, which no group holds")
+            state[params_of[index]] = _checked_state(values, f"the state dict's state[{index!r}]")
+        for rule, group, values in zip(rules, groups, saved_group_state):
+            for p in group["params"]:
+                missing = [name for name in rule.param_state if p in state and name not in state[p]]
+                if missing:
+                    raise ValueError(f"the state dict's state of a parameter lacks {missing}, which the update reads")
+            missing = [name for name in rule.step_state if isinstance(values, dict) and name not in values]
+            if missing:
+                raise ValueError(f"the state dict's group_state lacks {missing}, which the update reads")
+        group_state = [dict(_checked_state(values, f"the state dict's group_state[{i}]").items())
+                       for i, values in enumerate(saved_group_state)]
+        return groups, state, group_state
+
 
     def hypers(self, group: dict) -> tuple:
         """The checked values of ``update_rule(group).hyper``, in that order."""

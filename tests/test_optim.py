@@ -674,3 +674,156 @@ def test_adagrad_steps_by_lr_over_the_root_of_the_summed_squares():
 def test_the_new_options_are_checked(optimizer_class, setting, bad):
     with pytest.raises(ValueError, match=setting):
         optimizer_class([Value(1.0)], lr=0.1, **{setting: bad})
+
+
+# --- grad None: "no gradient" -------------------------------------------------------------------
+
+
+def test_zero_grad_sets_grads_to_none_when_asked_and_to_zero_by_default():
+    params = [Value(1.0), Value(2.0)]
+    opt = SGD(params, lr=0.1)
+    opt.zero_grad(set_to_none=True)
+    assert [p.grad for p in params] == [None, None]
+    opt.zero_grad()
+    assert [p.grad for p in params] == [0.0, 0.0]
+
+
+def test_backward_treats_a_grad_of_none_as_zero():
+    x, y = Value(3.0), Value(-2.0)
+    x.grad, y.grad = None, 0.5
+    (x * y + x).backward()  # d/dx = y + 1 = -1, d/dy = x = 3
+    assert (x.grad, y.grad) == (-1.0, 0.5 + 3.0)
+    (x * y + x).backward()
+    assert (x.grad, y.grad) == (-2.0, 0.5 + 6.0)
+
+
+@given(grads=st.lists(st.one_of(st.none(), st.floats(-10, 10)), min_size=3, max_size=3))
+def test_backward_with_some_grads_none_adds_to_the_others_and_sets_the_rest(grads):
+    xs = [Value(float(i + 1)) for i in range(3)]
+    for x, g in zip(xs, grads):
+        x.grad = g
+    (xs[0] * xs[1] * xs[2]).backward()
+    partials = [xs[1].data * xs[2].data, xs[0].data * xs[2].data, xs[0].data * xs[1].data]
+    assert [x.grad for x in xs] == [d if g is None else g + d for g, d in zip(grads, partials)]
+
+
+def test_grad_of_an_expression_ignores_grads_of_none():
+    from autograd import grad
+
+    x = Value(2.0)
+    x.grad = None
+    assert grad(x * x, [x]) == [4.0] and x.grad is None
+
+
+def test_a_parameter_the_loss_does_not_reach_keeps_grad_none_and_does_not_move():
+    used, unused = Value(1.0), Value(5.0)
+    opt = AdamW([used, unused], lr=0.1, weight_decay=0.5)
+    opt.zero_grad(set_to_none=True)
+    (used * used).backward()
+    assert unused.grad is None
+    opt.step()
+    assert unused.data == 5.0 and unused not in opt.state  # no decay, no move, no state
+    assert used.data != 1.0
+
+
+@pytest.mark.parametrize(
+    "optimizer_class, options",
+    [(SGD, {"lr": 0.1, "momentum": 0.9, "weight_decay": 0.1}), (SGD, {"lr": 0.1}), (Adam, {"amsgrad": True}),
+     (AdamW, {}), (RMSprop, {"momentum": 0.5, "centered": True}), (Adagrad, {"weight_decay": 0.1})],
+)
+def test_every_optimizer_skips_a_parameter_without_gradient_and_keeps_its_state(optimizer_class, options):
+    skipped, moved = Value(1.0), Value(2.0)
+    opt = optimizer_class([skipped, moved], **options)
+    skipped.grad = moved.grad = 0.5
+    opt.step()
+    before = (skipped.data, dict(opt.state[skipped].items()) if skipped in opt.state else None)
+    skipped.grad, moved.grad = None, 0.25
+    opt.step()
+    assert (skipped.data, dict(opt.state[skipped].items()) if skipped in opt.state else None) == before
+    alone = Value(1.0)
+    check = optimizer_class([alone], **options)
+    alone.grad = 0.5
+    check.step()
+    assert alone.data == skipped.data  # the first step was as usual
+
+
+# --- state_dict ---------------------------------------------------------------------------------
+
+
+def test_state_dict_has_pytorchs_shape():
+    params = [Value(1.0), Value(2.0), Value(3.0)]
+    opt = SGD([{"params": params[:2]}, {"params": params[2:], "lr": 0.5}], lr=0.1, momentum=0.9)
+    params[0].grad, params[1].grad, params[2].grad = 1.0, None, 2.0
+    opt.step()
+    saved = opt.state_dict()
+    assert saved["state"] == {0: {"b": 1.0}, 2: {"b": 2.0}}
+    assert [group["params"] for group in saved["param_groups"]] == [[0, 1], [2]]
+    assert saved["param_groups"][1]["lr"] == 0.5 and saved["param_groups"][0]["momentum"] == 0.9
+    assert saved["group_state"] == [{}, {}]
+
+
+@pytest.mark.parametrize(
+    "optimizer_class, options",
+    [(SGD, {"lr": 0.1, "momentum": 0.9, "nesterov": True}), (Adam, {"lr": 0.05, "amsgrad": True}),
+     (AdamW, {"lr": 0.05}), (RMSprop, {"centered": True, "momentum": 0.3}), (Adagrad, {"lr_decay": 0.1})],
+)
+def test_an_optimizer_loaded_from_a_state_dict_goes_on_to_the_same_numbers_bit_for_bit(optimizer_class, options):
+    params = [Value(x) for x in START]
+    opt = optimizer_class(params, **options)
+    for step_grads in GRADIENTS[:3]:
+        for p, g in zip(params, step_grads):
+            p.grad = g
+        opt.step()
+    copies = [Value(p.data) for p in params]
+    other = optimizer_class(copies, lr=0.7)  # other settings: the state dict's replace them
+    other.load_state_dict(opt.state_dict())
+    for step_grads in GRADIENTS[3:]:
+        for p, q, g in zip(params, copies, step_grads):
+            p.grad = q.grad = g
+        opt.step(), other.step()
+    assert [q.data for q in copies] == [p.data for p in params]
+    assert other.state_dict() == opt.state_dict()
+
+
+@pytest.mark.parametrize(
+    "change, error",
+    [
+        (lambda sd: sd["param_groups"].append(dict(sd["param_groups"][0])), "groups"),
+        (lambda sd: sd["param_groups"][0]["params"].pop(), "parameters"),
+        (lambda sd: sd["param_groups"][0].update(lr=-1.0), "lr"),
+        (lambda sd: sd["param_groups"][0].pop("betas"), "betas"),
+        (lambda sd: sd["state"].update({7: {"m": 0.0, "v": 0.0}}), "parameter 7"),
+        (lambda sd: sd["state"][0].update(m="x"), "'m'"),
+        (lambda sd: sd["state"][0].update(m=math.inf), "finite"),
+        (lambda sd: sd["state"][0].pop("v"), "lacks"),
+        (lambda sd: sd["group_state"][0].pop("t"), "lacks"),
+        (lambda sd: sd.pop("state"), "'state'"),
+    ],
+)
+def test_a_state_dict_that_does_not_fit_is_refused_and_nothing_changes(change, error):
+    params = [Value(x) for x in START]
+    opt = Adam(params, lr=0.1)
+    for p, g in zip(params, GRADIENTS[0]):
+        p.grad = g
+    opt.step()
+    before = opt.state_dict()
+    saved = opt.state_dict()
+    saved["param_groups"] = [dict(g, params=list(g["params"])) for g in saved["param_groups"]]
+    saved["state"] = {k: dict(v) for k, v in saved["state"].items()}
+    change(saved)
+    other = Adam([Value(x) for x in START], lr=0.2)
+    untouched = other.state_dict()
+    with pytest.raises(ValueError, match=error):
+        other.load_state_dict(saved)
+    assert other.state_dict() == untouched and opt.state_dict() == before
+
+
+def test_a_state_set_as_a_dict_is_kept_as_a_parameter_state_the_step_reads():
+    p = Value(1.0)
+    opt = SGD([p], lr=0.1, momentum=0.5)
+    opt.state[p] = {"b": 2.0}
+    p.grad = 1.0
+    opt.step()  # b = 0.5 * 2 + 1 = 2
+    assert p.data == 1.0 - 0.1 * 2.0 and opt.state[p].b == 2.0
+    with pytest.raises(ValueError, match="finite"):
+        opt.state[p] = {"b": math.nan}

@@ -26,6 +26,7 @@ What a trace keeps and what it bakes in:
   without running fn.
 """
 
+from .recording import TraceWarning
 from .replay import Traced, trace
 
-__all__ = ["trace", "Traced"]
+__all__ = ["trace", "Traced", "TraceWarning"]

@@ -6,23 +6,28 @@ from __future__ import annotations
 import builtins
 import keyword
 import numbers
+import threading
 from typing import Callable
 
-from ..value import Value
+from ..backward import _one_pass_at_a_time
+from ..value import Value, is_grad_enabled
 from .codegen import GuardFailed, _argument_names, _compile, _namespace, _Names, _Path
-from .recording import _flatten, _label, _Recording
+from .recording import INT, ValueArgument, _flatten, _label, _Recording, is_int, rebuild
 
 __all__ = ["trace", "Traced"]
 
 
 def _shape_of(args: tuple, what: str = "argument") -> tuple:
-    """The structure of example arguments: None for a number, a tuple of shapes for a list/tuple."""
+    """The structure of example arguments: None for a number, INT for an int, a tuple of shapes
+    for a list/tuple."""
     shapes: list = []
     stack = [(args, shapes, "")]
     while stack:
         items, into, where = stack.pop()
         for i, item in enumerate(items):
-            if isinstance(item, (Value, numbers.Real)) and not isinstance(item, complex):
+            if is_int(item):
+                into.append(INT)
+            elif isinstance(item, (Value, numbers.Real)) and not isinstance(item, complex):
                 into.append(None)
             elif isinstance(item, (list, tuple)):
                 inner: list = []
@@ -54,7 +59,9 @@ def _describe(args: tuple, depth: int = 0) -> str:
         return "(...)"
     parts = []
     for item in args[:8]:
-        if isinstance(item, (Value, numbers.Real)) and not isinstance(item, complex):
+        if is_int(item):
+            parts.append("int")
+        elif isinstance(item, (Value, numbers.Real)) and not isinstance(item, complex):
             parts.append("number")
         elif isinstance(item, (list, tuple)):
             flat = all(isinstance(s, (Value, numbers.Real)) and not isinstance(s, complex) for s in item)
@@ -70,10 +77,10 @@ def _describe_shape(shape: tuple, depth: int = 0) -> str:
         return "(...)"
     parts = []
     for s in shape[:8]:
-        if s is None:
-            parts.append("number")
-        elif all(t is None for t in s):
-            parts.append(f"[{len(s)} number{'s' * (len(s) != 1)}]")
+        if s is None or s == INT:
+            parts.append("number" if s is None else "int")
+        elif all(t is None for t in s) or s and all(t == INT for t in s):  # a list of numbers, or of ints
+            parts.append(f"[{len(s)} {'number' if not s or s[0] is None else 'int'}{'s' * (len(s) != 1)}]")
         else:
             parts.append(f"[{len(s)} items: {_describe_shape(s, depth + 1)[1:-1]}]")
     return "(" + ", ".join(parts) + (", ..." if len(shape) > 8 else "") + ")"
@@ -91,20 +98,24 @@ class Traced:
         self._reserved = set(keyword.kwlist) | set(dir(builtins)) | set(_namespace()) | {"live", "args"}
         # the name of the generated def: fn's, unless that def would replace a function the code calls
         self._def_name = f"{self.name}_traced" if self.name in self._reserved else self.name
-        labels = [_label(item) for item in _flatten(example_args)]
+        self._kinds = list(_flatten(self.shape))  # None for each number's place, INT for each int's
+        labels = [_label(item) for item in _flatten(example_args) if not is_int(item)]
         unpack, self._input_names = _argument_names(self.shape, _Names(self._reserved), labels)
-        self._inputs_source = "def inputs(args):\n    \"\"\"The arguments' numbers, checked against the traced structure.\"\"\"\n" + "\n".join(unpack) + "\n"
+        self._inputs_source = ("def inputs(args):\n    \"\"\"The arguments' numbers and ints, checked against the traced "
+                               "structure.\"\"\"\n" + "\n".join(unpack) + "\n")
         self._inputs = _compile(self._inputs_source, "inputs", f"<trace of {self.name}, inputs>")
-        self._paths = [self._new_path(example_args)]
-
+        self._lock = threading.RLock()  # one thread at a time traces fn for a new path
+        self._warned: set = set()  # the places in fn's code that read a traced number, warned once each
+        self._paths: list[_Path] = []
+        self._roots: dict[tuple, _Path] = {}  # the ints of the arguments -> the first path for them
+        ints = tuple(int(item) for item in _flatten(example_args) if is_int(item))
+        self._roots[ints] = self._new_path(example_args)
 
     def _new_path(self, args: tuple) -> _Path:
-        known: dict[Value, str] = {}
-        for path in getattr(self, "_paths", ()):
-            known.update((node, k) for node, k in path.recording.kind.items() if k != "input")
-            known.update(dict.fromkeys(path.recording.constant, "constant"))
-        return _Path(_Recording(self.fn, args, known), self._def_name, self._reserved, self._input_names,
-                     len(getattr(self, "_paths", ())))
+        """fn traced again on these arguments: a new path (called with the lock held, or in __init__)."""
+        path = _Path(_Recording(self.fn, args, self._kinds, self._warned), self._def_name, self._reserved, self._input_names, len(self._paths))
+        self._paths.append(path)
+        return path
 
     @property
     def source(self) -> str:
@@ -112,39 +123,70 @@ class Traced:
         return "\n\n".join([self._inputs_source] + [p.source for p in self._paths])
 
     def _numbers(self, args: tuple) -> tuple:
+        """(the numbers, the ints, the Values among the arguments with their places among the
+        numbers, or None if there are none)."""
         try:
             return self._inputs(args)
+        except ValueArgument:
+            plain = rebuild(args, lambda item: item.data if isinstance(item, Value) else item)
+            try:
+                numbers_, ints, _ = self._inputs(plain)
+            except (TypeError, ValueError):
+                raise self._structure_error(args) from None
+            places = [x for x, kind in zip(_flatten(args), self._kinds) if kind is None]
+            return numbers_, ints, [(k, x) for k, x in enumerate(places) if isinstance(x, Value)]
         except (TypeError, ValueError):
             raise self._structure_error(args) from None
 
     def _structure_error(self, args: tuple) -> Exception:
-        expected, got = _describe_shape(self.shape), _describe(args)
         try:
             shape = _shape_of(args)
         except TypeError:
             shape = None
+        expected, got = _describe_shape(self.shape), _describe_shape(shape) if shape is not None else _describe(args)
         error = ValueError if shape is not None and _same_kinds(shape, self.shape) else TypeError
-        return error(f"{self.name}: expected arguments {expected}, got {got}")
+        note = ""
+        if shape is not None and error is TypeError and _same_kinds(_numbers_only(shape), _numbers_only(self.shape)):
+            note = " (an int in the example arguments is baked in, with a guard on its value: give an int there)"
+        return error(f"{self.name}: expected arguments {expected}, got {got}{note}")
 
     def _run(self, args: tuple, runner: Callable):
-        numbers_ = self._numbers(args)
-        path = self._paths[0]
+        numbers_, ints, values = self._numbers(args)
+        path = self._roots.get(ints)
+        if path is None:  # an int place holds another int: fn takes its own path for it
+            with self._lock:
+                path = self._roots.get(ints)
+                if path is None:
+                    path = self._roots[ints] = self._new_path(args)
+        if values is not None and runner is _main and is_grad_enabled():
+            runner = _with_input_grads
         retraced = False
         while True:
             try:
-                return runner(path)(path.live, *numbers_)
+                result = runner(path)(path.live, *numbers_)
+                break
             except GuardFailed as failed:
                 guard = failed.args[0]
-                if guard not in path.branches:
+                branch = path.branches.get(guard)
+                if branch is None:
                     if retraced:
                         raise RuntimeError(f"{self.name}: fn took another path when traced again with the same "
                                            "numbers (does it use random numbers or state in its comparisons?)") from None
-                    path.branches[guard] = self._new_path(args)
-                    self._paths.append(path.branches[guard])
-                    retraced = True
-                path = path.branches[guard]
+                    with self._lock:  # threads that leave this path at once trace fn once, not once each
+                        branch = path.branches.get(guard)
+                        if branch is None:
+                            branch = path.branches[guard] = self._new_path(args)
+                            retraced = True
+                path = branch
             except (ArithmeticError, ValueError) as error:
                 raise path.eager_error(numbers_, error) from None
+        if runner is not _with_input_grads:
+            return result
+        out, grads = result
+        with _one_pass_at_a_time:  # a Value argument gets its .grad as from fn(*args).backward()
+            for k, x in values:
+                x.grad += grads[k]
+        return out
 
     def __call__(self, *args) -> float:
         """fn(*args)'s number. With grad mode on, also adds d(output)/d(leaf) to every live leaf's
@@ -168,6 +210,10 @@ def _path_value_and_grad(path: _Path) -> Callable:
     return path.value_and_grad()
 
 
+def _with_input_grads(path: _Path) -> Callable:
+    return path.with_input_grads()
+
+
 def _same_kinds(a: tuple, b: tuple) -> bool:
     """Whether two shapes nest the same way with only lengths of lists differing (then it is a
     ValueError; a different number of arguments or a number for a list is a TypeError)."""
@@ -176,11 +222,16 @@ def _same_kinds(a: tuple, b: tuple) -> bool:
     stack = [(a, b)]
     while stack:
         x, y = stack.pop()
-        if (x is None) != (y is None):
+        if isinstance(x, tuple) != isinstance(y, tuple) or not isinstance(x, tuple) and x != y:
             return False
-        if x is not None:
+        if isinstance(x, tuple):
             stack.extend(zip(x, y))
     return True
+
+
+def _numbers_only(shape: tuple) -> tuple:
+    """A shape with its int places as number places."""
+    return tuple(rebuild(shape, lambda s: None if s == INT else s))
 
 
 def trace(fn: Callable, *example_args) -> Traced:
