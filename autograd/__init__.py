@@ -5,11 +5,11 @@ applies the chain rule through it. `draw_dot` and `render_svg` draw that graph; 
 from .value import Value, no_grad, enable_grad, is_grad_enabled, dot, logsumexp, softmax
 from .backward import grad
 from .gradcheck import numerical_grad, gradcheck, GradcheckError
-from .tracing import trace, Traced
+from .tracing import trace, Traced, TraceWarning
 
 __all__ = [
     "Value", "no_grad", "enable_grad", "is_grad_enabled", "dot", "logsumexp", "softmax", "grad", "numerical_grad", "gradcheck", "GradcheckError",
-    "trace", "Traced",
+    "trace", "Traced", "TraceWarning",
     "draw_dot", "render_svg",
     "step_through", "render_html",
 ]

@@ -112,11 +112,26 @@ def backward(root: Value) -> None:
     """Add d(root)/d(node) to ``node.grad`` for every node of root's graph (root gets +1.0).
 
     Each call adds the same amounts: grads left on nodes by earlier calls are never propagated.
+    A grad of None ("no gradient", from ``zero_grad(set_to_none=True)``) counts as 0: it becomes
+    d(root)/d(node).
     """
     with _gradient_pass() as touched:
         _sum_gradients(root, 1.0, False, touched)
-        for node in touched:
-            node.grad += node._grad_sum
+        try:
+            for node in touched:
+                node.grad += node._grad_sum
+        except TypeError:  # checked for None only when adding fails: the common case costs nothing more
+            _add_from(touched, touched.index(node))
+
+
+def _add_from(touched: list[Value], start: int) -> None:
+    """The end of backward from touched[start] on, where some grads are None: they become the sums."""
+    for node in touched[start:]:
+        grad = node.grad
+        if grad is None:
+            node.grad = node._grad_sum
+        else:
+            node.grad = grad + node._grad_sum
 
 
 def grad(output: Value, inputs: Sequence[Value], create_graph: bool = False) -> list:

@@ -17,6 +17,15 @@ def existing_folder(path: str | os.PathLike[str]) -> Path:
     return folder
 
 
+def writable_folder(path: str | os.PathLike[str]) -> Path:
+    """The folder ``path`` would be written in, checked before any work: FileNotFoundError naming
+    it if it does not exist, PermissionError naming it if it may not be written."""
+    folder = existing_folder(path)
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise PermissionError(errno.EACCES, f"folder may not be written: {str(folder)!r} (for {str(path)!r})", str(path))
+    return folder
+
+
 def write_atomically(path: str | os.PathLike[str], content: str | bytes) -> Path:
     """Write ``content`` to ``path`` through a temporary file in the same folder, then rename it
     over ``path``: an interrupted or failing write never leaves ``path`` half-written, and nothing

@@ -104,8 +104,21 @@ def _reader(names: tuple[str, ...]) -> Callable[[int], list]:
 
 
 def positive(x) -> bool:
-    """Whether x > 0, for a float or a Value (a Value converts to its number)."""
-    return float(x) > 0.0
+    """Whether x > 0, for a float or a Value. A Value is compared as a Value, never read as a
+    float, so that `autograd.trace` records the comparison as a guard when a rule branches on it."""
+    return x > 0.0
+
+
+def equal(x, k: float) -> bool:
+    """Whether x == k, for a float or a Value (compared as a Value: ``==`` of Values is identity)."""
+    return x >= k and x <= k
+
+
+def odd(x) -> bool:
+    """Whether x is an odd integer, for a float or a Value; for a Value also whether it equals its
+    number exactly (so a trace guards on that number: no comparison tells odd from even)."""
+    k = x if isinstance(x, (int, float)) else x.data
+    return equal(x, k) and k % 2.0 == 1.0
 
 
 def natural_log(x):
@@ -124,9 +137,9 @@ def logistic(x):
 
 
 def sign(x) -> float:
-    """The sign of x's number as a float: 1.0, -1.0, 0.0 at 0, and NaN for NaN."""
-    x = float(x)
-    return 1.0 if x > 0.0 else -1.0 if x < 0.0 else 0.0 if x == 0.0 else math.nan
+    """The sign of x's number as a float: 1.0, -1.0, 0.0 at 0, and NaN for NaN (for a float or a
+    Value, compared as a Value: see `positive`)."""
+    return 1.0 if x > 0.0 else -1.0 if x < 0.0 else 0.0 if x >= 0.0 else math.nan
 
 
 @op("+", lambda g, out, x, y: (g, g), "{x} + {y}", ("{g}", "{g}"), reads=("", ""))
@@ -162,17 +175,17 @@ def neg(x: float) -> float:
 
 
 def power_dx(g, out, x, y):
-    """d(x ** y)/dx times g, for floats or Values."""
-    if float(x) == 0.0 and 0.0 <= float(y) < 1.0:
+    """d(x ** y)/dx times g, for floats or Values (compared as Values: see `positive`)."""
+    if equal(x, 0.0) and 0.0 <= y < 1.0:
         # x**(y-1) is undefined at x = 0: x**0 is the constant 1 (d/dx = 0), and a root such as
         # x**0.5 has an infinite slope there (d/dx = inf, as its limit from the right).
-        return g * 0.0 if float(y) == 0.0 or float(g) == 0.0 else g * math.inf
+        return g * 0.0 if equal(y, 0.0) or equal(g, 0.0) else g * math.inf
     try:
         return g * y * x ** (y - 1.0)
     except OverflowError:  # a tiny x to a negative power: the slope is beyond the floats
-        if float(g) == 0.0 or float(y) == 0.0:
+        if equal(g, 0.0) or equal(y, 0.0):
             return g * 0.0  # nothing flows back (as where the slope fits), not 0 * inf = nan
-        return g * y * (math.inf if positive(x) or float(y) % 2.0 == 1.0 else -math.inf)  # sign of x**(y-1)
+        return g * y * (math.inf if positive(x) or odd(y) else -math.inf)  # sign of x**(y-1)
 
 
 def power_dy(g, out, x, y):

@@ -8,6 +8,7 @@ import operator
 from contextvars import ContextVar
 from typing import Iterable, Union
 
+from .names import CONSTANT
 from .ops import OPS, Op
 
 Number = Union[int, float]
@@ -95,7 +96,7 @@ class Value:
                 data = float(data)
             except OverflowError:
                 raise OverflowError("Value() got a number too large for a float") from None
-        if type(label) is not str:
+        if not isinstance(label, str):
             raise TypeError(f"Value label must be a str, got {type(label).__name__}")
         self.data = data
         self.grad = 0.0
@@ -195,7 +196,12 @@ class Value:
 
     def detach(self) -> Value:
         """A new leaf with the same number: no parents, so nothing flows back through it."""
-        return Value(self.data)
+        copy = Value(self.data)
+        if _tracing:
+            log = comparison_log.get()
+            if log is not None:
+                log.made(copy, None, (self,))
+        return copy
 
     def backward(self) -> None:
         """Add d(self)/d(node) to ``node.grad`` for every node of this graph (self gets +1.0)."""
@@ -203,8 +209,13 @@ class Value:
 
 
 def as_value(x: object) -> Value:
-    """x itself if it is a Value, else a new constant leaf (TypeError if x is not a real number)."""
-    return x if isinstance(x, Value) else Value(x)
+    """x itself if it is a Value, else a new constant leaf (TypeError if x is not a real number),
+    labelled `CONSTANT` (an empty label that drawings know as a number written in the code)."""
+    if isinstance(x, Value):
+        return x
+    constant = Value(x)
+    constant.label = CONSTANT
+    return constant
 
 
 def apply(op: Op, *inputs: object):
@@ -217,9 +228,12 @@ def apply(op: Op, *inputs: object):
     for x in inputs:
         if type(x) is not Value:
             try:
-                inputs = tuple(map(as_value, inputs))
+                values = tuple(map(as_value, inputs))
             except TypeError:
                 return NotImplemented
+            if _tracing:
+                _trace_numbers(values, inputs)
+            inputs = values
             break
     out = _new(Value)  # skips __init__'s checks: forward always returns a float
     n = len(inputs)
@@ -238,10 +252,30 @@ def apply(op: Op, *inputs: object):
     else:
         out.op = ""
         out.parents = ()
+    if _tracing:
+        _trace_made(out, op, inputs)
     return out
 
 
 _new = object.__new__
+
+# How many calls of `autograd.trace` are recording, in any thread. While none is, `apply` and
+# `detach` pay one test of this number and nothing else for tracing.
+_tracing = 0
+
+
+def _trace_numbers(values: tuple, given: tuple) -> None:
+    """Tell this thread's trace, if one is recording, which Values apply made from plain numbers."""
+    log = comparison_log.get()
+    if log is not None:
+        log.numbers(values, given)
+
+
+def _trace_made(out: Value, op: Op, inputs: tuple) -> None:
+    """Tell this thread's trace, if one is recording, that apply made ``out`` from ``inputs``."""
+    log = comparison_log.get()
+    if log is not None:
+        log.made(out, op, inputs)
 
 # Where comparisons are recorded while `autograd.trace` runs a function (per thread); else None.
 comparison_log: ContextVar[list | None] = ContextVar("chaingrad_comparison_log", default=None)

@@ -13,6 +13,8 @@ from pathlib import Path
 from typing import Union
 
 from autograd import Value, dot, is_grad_enabled
+from autograd import value as _engine
+from autograd.names import label_parameters
 from autograd.ops import OPS
 
 from ._checks import is_finite_real
@@ -44,6 +46,7 @@ class Module:
     training = True  # whether the model is training (see `train`); every module starts so
 
     def __call__(self, *args, **kwargs):
+        _label_once(self)
         return self.forward(*args, **kwargs)
 
     def forward(self, *args, **kwargs):
@@ -177,6 +180,14 @@ class Module:
         Graphs are still recorded: wrap the calls in `no_grad` for that."""
         return self.train(False)
 
+    def label_parameters(self) -> None:
+        """Label each parameter with its name from `named_parameters` (``layers.0.neurons.2.w.1``,
+        which drawings show as ``w[0,2,1]``), unless the user labelled it. Neuron, Layer and MLP
+        do this when built, any other module when first called; call it again after adding
+        parameters. A model's name replaces one that a module inside it gave (``w.1``), never a
+        name from a model beside it: a shared parameter keeps its first name."""
+        label_parameters(self.named_parameters())
+
     def zero_grad(self) -> None:
         """Set every parameter's grad back to 0.0."""
         for p in self.parameters():
@@ -220,6 +231,21 @@ class Module:
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({len(self.parameters())} parameters)"
+
+
+_labelled: weakref.WeakSet[Module] = weakref.WeakSet()  # the modules called at least once
+
+
+def _label_once(module: Module) -> None:
+    """Label ``module``'s parameters at its first call (each call of a module that cannot be
+    remembered, e.g. one with __eq__ but no __hash__)."""
+    try:
+        if module in _labelled:
+            return
+        _labelled.add(module)
+    except TypeError:
+        pass
+    module.label_parameters()
 
 
 def _attributes(module: Module) -> list[tuple[str, object]]:
@@ -349,13 +375,15 @@ class Neuron(Module):
         rng = _random_source(seed, rng)
         self.w = [Value(2.0 * rng.random() - 1.0) for _ in range(nin)]
         self.b = Value(2.0 * rng.random() - 1.0) if bias else None
+        self.label_parameters()
 
     def __call__(self, x: Sequence[Value | Number]) -> Value:
         return self.forward(as_inputs(x, self.nin))
 
     def forward(self, x: list[Value]) -> Value:
         """The neuron's output for x, already checked by `as_inputs`."""
-        if not is_grad_enabled():  # no graph is kept, so no nodes are needed: one leaf with the number
+        if not is_grad_enabled() and not _engine._tracing:  # no graph is kept (and no trace records one):
+            # no nodes are needed, one leaf with the number
             number = self._output_number(x)
             if number is not None:
                 return Value(number)
@@ -403,6 +431,7 @@ class Layer(Module):
         self.training = True
         rng = _random_source(seed, rng)
         self.neurons = [Neuron(nin, activation, bias, rng) for _ in range(nout)]
+        self.label_parameters()
 
     def __call__(self, x: Sequence[Value | Number]) -> list[Value]:
         return self.forward(as_inputs(x, self.neurons[0].nin))  # numbers become Values once
@@ -448,9 +477,11 @@ class MLP(Module):
             Layer(sizes[i], sizes[i + 1], activation if i < len(nouts) - 1 else "linear", bias, rng)
             for i in range(len(nouts))
         ]
+        self.label_parameters()
 
     def __call__(self, x: Sequence[Value | Number]) -> Value | list[Value]:
         if type(self).forward is not MLP.forward:  # a subclass says what calling it computes
+            _label_once(self)
             return self.forward(as_inputs(x, self.layers[0].neurons[0].nin))
         x = as_inputs(x, self.layers[0].neurons[0].nin)
         for layer in self.layers:  # forward's loop, here to save a call per example

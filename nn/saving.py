@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import json
 import os
+import stat
 from pathlib import Path
 
 from autograd import Value
@@ -176,3 +177,140 @@ def _difference(saved: dict, mine: dict) -> str:
     details = [f"parameters the model lacks: {', '.join(extra)}"] if extra else []
     details += [f"no parameters {', '.join(missing)}, which the model has"] if missing else []
     return f"holds a {mine['class']} with {'; and '.join(details) or 'other parameters'}"
+
+
+# --- Checkpoints: a model and its optimizer, to resume training -----------------------------------
+
+CHECKPOINT_FORMAT = "chaingrad-checkpoint"
+CHECKPOINT_VERSION = 1
+CHECKPOINT_LIMIT = 256 * 2**20  # bytes: a checkpoint file larger than this is refused before reading
+
+
+def save_checkpoint(path: str | os.PathLike, model: Module, optimizer, scheduler=None) -> Path:
+    """Write ``model`` and ``optimizer`` (its settings and state: momentum buffers, Adam's m, v and
+    step count), and the learning-rate ``scheduler`` if one is given, to one file, atomically;
+    `load_checkpoint` resumes training from it to the same numbers, bit for bit. Every parameter of
+    the optimizer must be one of the model's.
+
+        {"format": "chaingrad-checkpoint", "version": 1, "model": {...}, "state_dict": {...},
+         "optimizer": {"class": "Adam", "parameters": ["layers.0.neurons.0.w.0", ...],
+                       "state_dict": {"state": {"0": {...}}, "param_groups": [...], "group_state": [...]}},
+         "scheduler": {"class": "StepLR", "state_dict": {...}}}          (only with a scheduler)
+
+    ``parameters`` names the optimizer's parameters in its order (what the state's numbers 0, 1, ...
+    refer to)."""
+    names = {p: name for name, p in model.named_parameters()}
+    strangers = [i for i, p in enumerate(optimizer.params) if p not in names]
+    if strangers:
+        raise ValueError(f"the optimizer's parameter {strangers[0]} is not one of the model's parameters")
+    state = model.state_dict()
+    for name, number in state.items():
+        _check_finite(name, number)
+    saved = {
+        "format": CHECKPOINT_FORMAT,
+        "version": CHECKPOINT_VERSION,
+        "model": describe(model),
+        "state_dict": state,
+        "optimizer": {
+            "class": type(optimizer).__name__,
+            "parameters": [names[p] for p in optimizer.params],
+            "state_dict": optimizer.state_dict(),
+        },
+    }
+    if scheduler is not None:
+        if getattr(scheduler, "optimizer", None) is not optimizer:
+            raise ValueError("the scheduler does not schedule this optimizer")
+        saved["scheduler"] = {"class": type(scheduler).__name__, "state_dict": scheduler.state_dict()}
+    try:
+        text = json.dumps(saved, indent=1, allow_nan=False) + "\n"
+    except ValueError:
+        raise ValueError("the optimizer's or the scheduler's state holds a number that is not finite: nothing is saved") from None
+    except TypeError as e:
+        raise ValueError(f"the scheduler's state is not plain data ({e}): nothing is saved") from None
+    return write_atomically(Path(path), text)
+
+
+def load_checkpoint(path: str | os.PathLike, model: Module, optimizer, scheduler=None) -> None:
+    """Set ``model`` and ``optimizer`` (and ``scheduler``, if given: the file must hold one of its
+    kind) from a file `save_checkpoint` wrote, after checking that it holds this kind of model and
+    this kind of optimizer over the same parameters: ValueError naming the file, and nothing
+    changed, if it does not."""
+    saved = _read_checkpoint(path)
+    description, state, held = saved["model"], saved["state_dict"], saved["optimizer"]
+    mine = describe(model)
+    if not isinstance(description, dict) or not _same(description, mine):
+        raise ValueError(f"{path} {_difference(description if isinstance(description, dict) else {}, mine)}; nothing is changed")
+    if not isinstance(held, dict) or held.get("class") != type(optimizer).__name__:
+        kind = held.get("class") if isinstance(held, dict) else None
+        raise ValueError(f"{path} holds the state of a {kind!r} optimizer, not of a {type(optimizer).__name__}; nothing is changed")
+    names = {p: name for name, p in model.named_parameters()}
+    ours = [names.get(p) for p in optimizer.params]
+    if held.get("parameters") != ours:
+        raise ValueError(f"{path} holds an optimizer over other parameters than this one's (by name, in order); nothing is changed")
+    optimizer_state = held.get("state_dict")
+    if isinstance(optimizer_state, dict) and isinstance(optimizer_state.get("state"), dict):
+        try:  # JSON keys are strings: the parameters' numbers again
+            optimizer_state = {**optimizer_state, "state": {int(k): v for k, v in optimizer_state["state"].items()}}
+        except ValueError:
+            raise ValueError(f"{path}: the optimizer's state is not by parameter number; nothing is changed") from None
+    try:
+        optimizer._checked_state_dict(optimizer_state)  # checked before anything changes
+    except ValueError as e:
+        raise ValueError(f"{path} does not fit the optimizer: {e}; nothing is changed") from None
+    if scheduler is not None:
+        held_scheduler = saved.get("scheduler")
+        if not isinstance(held_scheduler, dict) or held_scheduler.get("class") != type(scheduler).__name__:
+            kind = held_scheduler.get("class") if isinstance(held_scheduler, dict) else None
+            raise ValueError(f"{path} holds no {type(scheduler).__name__} scheduler (it holds {kind!r}); nothing is changed")
+        scheduler_state = held_scheduler.get("state_dict")
+        unknown = set(scheduler_state) - set(scheduler.state_dict()) if isinstance(scheduler_state, dict) else None
+        if unknown is None or unknown or type(scheduler_state.get("last_epoch")) is not int:
+            raise ValueError(f"{path} holds a scheduler state that does not fit the {type(scheduler).__name__}; nothing is changed")
+    try:
+        model.load_state_dict(state)
+    except (TypeError, ValueError) as e:
+        raise ValueError(f"{path} does not fit {model!r}: {e}; nothing is changed") from None
+    optimizer.load_state_dict(optimizer_state)
+    if scheduler is not None:
+        scheduler.load_state_dict(scheduler_state)
+
+
+def _read_checkpoint(path: str | os.PathLike) -> dict:
+    """The JSON object of a checkpoint file, its format checked; ValueError naming the file if it is
+    not one (a folder, a device or pipe, too large, not UTF-8 JSON, a key given twice...)."""
+    try:
+        info = os.stat(path)
+    except OSError as e:
+        raise ValueError(f"{path} cannot be read: {e.strerror}") from None
+    if not stat.S_ISREG(info.st_mode):
+        raise ValueError(f"{path} is not a checkpoint: not a regular file")
+    if info.st_size > CHECKPOINT_LIMIT:
+        raise ValueError(f"{path} is not a checkpoint: {info.st_size} bytes, more than {CHECKPOINT_LIMIT}")
+
+    def no_repeats(pairs: list) -> dict:
+        keys = [key for key, _ in pairs]
+        if len(set(keys)) != len(keys):
+            raise ValueError(f"a key appears twice: {next(k for k in keys if keys.count(k) > 1)!r}")
+        return dict(pairs)
+
+    try:
+        with open(path, "rb") as f:
+            data = f.read(CHECKPOINT_LIMIT + 1)
+        saved = json.loads(data.decode("utf-8-sig"), object_pairs_hook=no_repeats)
+    except UnicodeDecodeError:
+        raise ValueError(f"{path} is not a checkpoint: not UTF-8 text") from None
+    except RecursionError:
+        raise ValueError(f"{path} is not a checkpoint: JSON nested too deeply") from None
+    except ValueError as e:
+        raise ValueError(f"{path} is not a checkpoint: not valid JSON ({e})") from None
+    if not isinstance(saved, dict) or saved.get("format") != CHECKPOINT_FORMAT:
+        raise ValueError(f"{path} is not a checkpoint: no \"format\": \"{CHECKPOINT_FORMAT}\"")
+    version = saved.get("version")
+    if type(version) is not int or version < 1:
+        raise ValueError(f"{path} is not a checkpoint: its version is {version!r}")
+    if version > CHECKPOINT_VERSION:
+        raise ValueError(f"{path} is in checkpoint version {version}, newer than this chaingrad reads ({CHECKPOINT_VERSION})")
+    for key in ("model", "state_dict", "optimizer"):
+        if key not in saved:
+            raise ValueError(f"{path} is not a checkpoint: it has no {key!r}")
+    return saved

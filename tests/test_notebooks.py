@@ -4,6 +4,7 @@ itself (examples/run_notebooks.py): its kernel, its failures and its saving."""
 
 import importlib.util
 import math
+import os
 import re
 import sys
 from pathlib import Path
@@ -27,10 +28,17 @@ NUMBER = r"[-+]?\d+(?:\.\d*)?(?:[eE][-+]?\d+)?"
 REFRESH = "refresh the saved outputs with: python examples/run_notebooks.py"
 
 _runs = {}
+NEEDS_TORCH = {"05_to_pytorch.ipynb"}
+TORCH_MISSING = "notebook 05 needs PyTorch: pip install 'chaingrad[torch]' (a CPU build is enough)"
 
 
 def ran(path):
-    """(saved, fresh) for the notebook at path, run once per test session."""
+    """(saved, fresh) for the notebook at path, run once per test session. A notebook that needs
+    PyTorch is skipped without it (failed instead under CHAINGRAD_REQUIRE_TORCH=1, as in CI)."""
+    if path.name in NEEDS_TORCH and importlib.util.find_spec("torch") is None:  # looked for, not imported
+        if os.environ.get("CHAINGRAD_REQUIRE_TORCH"):
+            pytest.fail(TORCH_MISSING, pytrace=False)
+        pytest.skip(TORCH_MISSING)
     if path not in _runs:
         try:
             _runs[path] = run_notebooks.run(path)
@@ -241,6 +249,52 @@ def test_spiral_load_model_refuses_the_own_class_and_load_gives_the_same_predict
     assert "bit for bit: True" in loaded
     hidden = printed_text(spiral_run, 'load_model(Path(folder.name) / "hidden.json")')
     assert hidden == "Layer(2 -> 16 tanh, bias=True)\nthe same outputs: True\n"
+
+
+# 05_to_pytorch: the same model in PyTorch, then a thousand times the data
+
+
+@pytest.fixture(scope="module")
+def to_pytorch():
+    return ran(EXAMPLES / "05_to_pytorch.ipynb")[1]
+
+
+def test_to_pytorch_gives_the_same_predictions_and_gradients(to_pytorch):
+    text = printed_text(to_pytorch, "theirs = net(X)[:, 0].tolist()")
+    table = rows(text, columns=2)
+    assert [int(point) for point, *_ in table] == [0, 1, 2, 3, 4]
+    assert all(mine == theirs for _, mine, theirs in table)
+    assert "all 100 scores agree to 1e-14: True" in text
+    text = printed_text(to_pytorch, "torch_loss = torch.relu(1 - Y * net(X)[:, 0]).mean()\ntorch_loss.backward()")
+    [(mine, theirs)] = re.findall(rf"loss: chaingrad ({NUMBER}), PyTorch ({NUMBER})", text)
+    assert mine == theirs
+    table = re.findall(rf"^(layers\S+) +(\d\.\w+\[[\d, ]+\]) +({NUMBER}) +({NUMBER})$", text, re.M)
+    assert len(table) == 5 and all(g == h for _, _, g, h in table) and sum(float(g) != 0 for *_, g, _ in table) >= 4
+    assert ("layers.0.neurons.2.w.1", "0.weight[2, 1]") in [row[:2] for row in table]
+    assert "all 337 gradients agree to 1e-12 of the largest: True" in text
+
+
+def test_to_pytorch_trains_in_lock_step(to_pytorch):
+    text = printed_text(to_pytorch, "chaingrad_opt.step()")
+    table = rows(text, columns=2)
+    assert [int(step) for step, *_ in table] == list(range(10))
+    assert all(mine == theirs for _, mine, theirs in table)
+    assert table[-1][1] < table[0][1]
+    assert "after 10 steps all 337 parameters agree to 1e-12: True" in text
+    assert printed_text(to_pytorch, "save_torch_checkpoint(") == "the checkpoint holds the trained weights: True\n"
+
+
+def test_to_pytorch_trains_on_a_thousand_times_the_data_and_times_each_epoch(to_pytorch):
+    text = printed_text(to_pytorch, "def torch_epoch(")
+    found = re.findall(r"^ *([\d,]+) points, .* accuracy on 1,000 new points (\d+)%$", text, re.M)
+    assert [n for n, _ in found] == ["100", "10,000", "100,000"]
+    assert all(int(acc) >= 90 for _, acc in found[1:])
+    [timing] = [c for c in to_pytorch.cells if c.cell_type == "code" and "traced_per_point * n" in c.source and "print" in c.source]
+    assert timing.metadata["tags"] == ["timing"]
+    table = rows(printed_text(to_pytorch, "compile_seconds = time.perf_counter() - start"), columns=3)
+    assert [n for n, *_ in table] == ["100", "10,000", "100,000"]
+    assert all(eager > traced > 0 and eager > torch > 0 for _, eager, traced, torch in table)
+    assert len(images_shown(to_pytorch, 'ax.set_ylabel("seconds per epoch")')) == 1
 
 
 # the README's pictures of the notebooks (docs/make_notebook_pictures.py)

@@ -12,10 +12,12 @@ from pathlib import Path
 import pytest
 from hypothesis import given, settings, strategies as st
 
+import nn
 from autograd import Value, dot, draw_dot, logsumexp, render_html, step_through
 from autograd.backward import topological_order
 from autograd.ops import OPS
 from autograd.render import Step, StepThrough
+from autograd.value import apply
 from example_graphs import lecture_graph
 
 HOSTILE_LABELS = ["</script><script>alert(1)</script>", '"><img src=x onerror=alert(1)>']
@@ -397,3 +399,186 @@ def test_gradients_of_word_labels_are_written_with_parentheses():
         "d(error)/d(weight) += d(error)/d(error) * d(error)/d(weight) = 1 * 2 = 2",
         "d(error)/dx += d(error)/d(error) * d(error)/dx = 1 * (-3) = -3",
     ]
+
+
+# --- what each local derivative reads ---
+
+
+def test_a_backward_step_says_which_numbers_its_local_derivative_reads():
+    steps = step_through(lecture_graph()).steps
+    backward = {(s.output.label, s.node.label): s for s in steps if s.kind == "backward" and s.output}
+    assert [v.label for v in backward["e", "a"].reads] == ["b"]  # de/da = b
+    assert [v.label for v in backward["e", "b"].reads] == ["a"]
+    assert backward["d", "e"].reads == () and backward["d", "c"].reads == ()  # + reads nothing
+    assert steps[0].reads == () and [s for s in steps if s.kind == "backward"][0].reads == ()  # the seed
+    x = Value(-6.0, "x")
+    t = x.tanh()
+    r = x.relu()
+    assert step_through(t).steps[-1].reads == (t,)  # dt/dx = 1 - t**2: reads the output
+    assert step_through(r).steps[-1].reads == (x,)  # relu: the input's sign
+
+
+def takes(name, n):
+    """Whether the op takes n inputs."""
+    try:
+        OPS[name].forward(*[0.5] * n)
+    except TypeError:
+        return False
+    return True
+
+
+@pytest.mark.parametrize("name, n", [(name, n) for name in sorted(OPS) for n in range(1, 6) if takes(name, n)])
+def test_every_ops_steps_read_the_nodes_its_table_entry_names(name, n):
+    entry = OPS[name]
+    xs = [Value(0.4 + 0.3 * i, f"x{i}") for i in range(n)]
+    out = apply(entry, *xs)
+    out.label = "out"
+    steps = [s for s in step_through(out).steps if s.kind == "backward" and s.output is out]
+    assert [s.index for s in steps] == list(range(n))
+    for s, per_input in zip(steps, entry.reads(n)):
+        expected = [out if r == "out" else xs[r] for r in per_input]
+        assert list(s.reads) == list(dict.fromkeys(expected)), (name, s.index)
+        assert all(v is out or v in xs for v in s.reads)
+    if name == "*":
+        assert [s.reads for s in steps] == [(xs[1],), (xs[0],)]
+    if name == "dot" and n == 5:  # w0, w1, x0, x1, b: d/dw_i reads x_i, d/dx_i reads w_i, d/db nothing
+        assert [s.reads for s in steps] == [(xs[2],), (xs[3],), (xs[0],), (xs[1],), ()]
+
+
+def test_an_input_used_twice_is_read_once():
+    a = Value(3.0, "a")
+    y = a * a
+    assert [s.reads for s in step_through(y).steps[-2:]] == [(a,), (a,)]
+    p = a ** a
+    assert step_through(p).steps[-1].reads == (p, a)  # d/dy of x ** y reads out and x
+
+
+# --- the whole training step: the optimizer's updates ---
+
+
+def trained_net(seed=0):
+    """A 2-3-1 tanh net's squared error on one example (every parameter gets a gradient)."""
+    model = nn.MLP(2, [3, 1], activation="tanh", seed=seed)
+    return model, (model([0.5, -1.5]) - 1.0) ** 2
+
+
+OPTIMIZERS = [
+    (nn.SGD, {"lr": 0.1}),
+    (nn.SGD, {"lr": 0.1, "momentum": 0.9}),
+    (nn.SGD, {"lr": 0.05, "momentum": 0.5, "weight_decay": 0.01}),
+    (nn.Adam, {"lr": 0.01}),
+    (nn.Adam, {"lr": 0.01, "weight_decay": 0.1}),
+    (nn.AdamW, {"lr": 0.01, "weight_decay": 0.1}),
+]
+
+
+def optimizer_state(opt):
+    return ([dict(s.items()) for s in opt.state.values()], [dict(g) for g in opt.group_state],
+            [{k: v for k, v in g.items() if k != "params"} for g in opt.param_groups])
+
+
+@pytest.mark.parametrize("make, settings_", OPTIMIZERS, ids=lambda x: getattr(x, "__name__", str(x)))
+def test_update_steps_give_opt_steps_numbers_bit_for_bit_and_change_nothing(make, settings_):
+    model, loss = trained_net()
+    opt = make(model.parameters(), **settings_)
+    for step in range(3):  # a first step, and steps with momentum buffers, m, v and t made
+        before = [(p.data, p.grad, p.label) for p in model.parameters()], optimizer_state(opt)
+        updates = [s for s in step_through(loss, optimizer=opt).steps if s.kind == "update"]
+        assert ([(p.data, p.grad, p.label) for p in model.parameters()], optimizer_state(opt)) == before
+        assert [s.node for s in updates] == model.parameters()
+        model.zero_grad()
+        loss.backward()
+        assert [s.total for s in updates] == [p.grad for p in model.parameters()]
+        assert [s.before for s in updates] == [p.data for p in model.parameters()]
+        opt.step()
+        assert [s.value.hex() for s in updates] == [p.data.hex() for p in model.parameters()]
+        _, loss = model, (model([0.5, -1.5]) - 1.0) ** 2
+
+
+def test_an_sgd_update_reads_as_its_arithmetic():
+    w, x = Value(0.31, "w"), Value(-0.42, "x")
+    loss = w * x
+    loss.label = "L"
+    step = step_through(loss, optimizer=nn.SGD([w], lr=0.1)).steps[-1]
+    assert step.kind == "update" and step.node is w
+    assert step.lines == ("g = dL/dw = -0.42", "w = w - lr * g = 0.31 - 0.1 * (-0.42) = 0.352")
+    assert step.text == "\n".join(step.lines) and step.value == 0.31 - 0.1 * -0.42
+
+
+def test_a_models_parameter_is_written_by_its_short_name_and_adam_shows_m_v_and_p():
+    model = nn.Neuron(1, activation="linear", seed=0)
+    loss = model([2.0]) * 1.0
+    loss.label = "L"
+    updates = [s for s in step_through(loss, optimizer=nn.Adam(model.parameters(), lr=0.01)).steps if s.kind == "update"]
+    first = updates[0].lines
+    assert first[:4] == ("beta1, beta2 = betas = (0.9, 0.999)", "t = t + 1 = 0 + 1 = 1",
+                         "step_size = lr / (1.0 - beta1 ** t) = 0.01 / (1.0 - 0.9 ** 1) = 0.10000000000000002",
+                         "v_correction = sqrt(1.0 - beta2 ** t) = sqrt(1.0 - 0.999 ** 1) = 0.03162")
+    assert first[4] == "g = dL/d(w[0]) = 2"
+    assert first[5] == "m = beta1 * m + (1.0 - beta1) * g = 0.9 * 0 + (1.0 - 0.9) * 2 = 0.19999999999999996"  # (1 - 0.9) is not 0.1
+    assert first[6].startswith("v = beta2 * v + (1.0 - beta2) * g * g = 0.999 * 0 + (1.0 - 0.999) * 2 * 2 = ")
+    assert first[7].startswith("w[0] = w[0] - step_size * m / (sqrt(v) / v_correction + eps) = ")
+    assert updates[1].lines[0] == "g = dL/db = 1"  # the per-step lines once, on the first update
+
+
+def test_momentums_first_step_shows_the_branch_it_takes():
+    w = Value(1.0, "w")
+    loss = w * 3.0
+    loss.label = "L"
+    opt = nn.SGD([w], lr=0.1, momentum=0.9)
+    assert step_through(loss, optimizer=opt).steps[-1].lines[1] == "b = g = 3"
+    loss.backward()
+    opt.step()
+    assert step_through(loss, optimizer=opt).steps[-1].lines[1] == "b = momentum * b + g = 0.9 * 3 + 3 = 5.7"
+
+
+def test_parameters_the_loss_does_not_use_get_no_update_step_and_groups_keep_their_order():
+    a, b, unused = Value(1.0, "a"), Value(2.0, "b"), Value(3.0, "u")
+    loss = a * b
+    opt = nn.SGD([{"params": [b]}, {"params": [unused, a], "lr": 0.5}], lr=0.1)
+    updates = [s for s in step_through(loss, optimizer=opt).steps if s.kind == "update"]
+    assert [s.node for s in updates] == [b, a]
+    assert [s.value for s in updates] == [2.0 - 0.1 * 1.0, 1.0 - 0.5 * 2.0]
+
+
+def test_the_page_plays_the_update_steps_last():
+    root = lecture_graph()
+    leaves = [v for v in topological_order(root) if not v.parents]
+    walk = step_through(root, optimizer=nn.SGD(leaves, lr=0.1))
+    data = page_data(walk.html)
+    updates = data["steps"][-len(leaves):]
+    assert [s["kind"] for s in updates] == ["update"] * 4 and data["steps"][-5]["kind"] == "backward"
+    a = next(s for s in updates if s["text"].startswith("g = dL/da"))
+    assert a["shows"] == "data 1.4" and a["was"] == "data 2" and a["phase"].startswith("Update: step")
+    assert "4 forward and" not in repr(walk) and "and 4 update steps" in repr(walk)
+
+
+def test_something_that_is_not_an_optimizer_is_refused():
+    with pytest.raises(TypeError, match="optimizer must be an nn optimizer"):
+        step_through(lecture_graph(), optimizer=0.1)
+
+
+def test_the_page_data_says_each_nodes_kind_full_name_and_what_each_step_reads():
+    model = nn.Neuron(1, activation="tanh", seed=0)
+    loss = (model([Value(3.0, "x")]) - 1.0) ** 2
+    walk = step_through(loss)
+    data = page_data(walk.html)
+    order = topological_order(loss)  # the records n0, n1, ... in draw_dot's order
+    assert data["kinds"] == [{"w.0": "parameter", "b": "parameter", "x": "input"}.get(v.label, "constant" if
+                             not v.parents else "intermediate") for v in order]
+    assert data["full_names"][order.index(model.w[0])] == "w.0"
+    ids = {v: f"n{i}" for i, v in enumerate(order)}
+    for step, shown in zip(walk.steps, data["steps"]):
+        assert shown["reads"] == [ids[v] for v in step.reads]
+        assert float(shown["exact"]) == (step.total if step.kind == "backward" else step.value)
+    tanh_step = next(s for s in walk.steps if s.kind == "backward" and s.output is not None and s.output.op == "tanh")
+    assert tanh_step.reads == (tanh_step.output,)
+
+
+def test_an_optimizers_parameters_are_drawn_as_parameters_on_the_page():
+    w = Value(0.5, "w")
+    loss = w * Value(2.0, "x")
+    assert page_data(step_through(loss).html)["kinds"][:2] == ["input", "input"]
+    kinds = page_data(step_through(loss, optimizer=nn.SGD([w], lr=0.1)).html)["kinds"]
+    order = topological_order(loss)
+    assert kinds[order.index(w)] == "parameter"

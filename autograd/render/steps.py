@@ -16,7 +16,9 @@ allows no request and only its own script and style), and labels only ever reach
 
 from __future__ import annotations
 
+import ast
 import base64
+import copy
 import hashlib
 import html
 import json
@@ -28,9 +30,11 @@ from pathlib import Path
 from typing import Any
 
 from ..backward import topological_order
-from ..files import existing_folder, write_atomically
+from ..files import writable_folder, write_atomically
+from ..names import display_names, full_name, node_kinds
 from ..ops import OPS
 from ..value import Value
+from .numbers import digits, full
 from .svg import DEFAULT_MAX_NODES, nodes_to_draw, short, svg_from_dot, value_graph
 
 
@@ -46,8 +50,18 @@ class Step:
     far, which backprop has completed), ``local`` (d output / d node, from the op's derivative rule
     at g = 1), ``contribution`` (what the step adds, computed as backward() computes it) and
     ``total`` (node's gradient after the step); ``output`` is the op node the gradient comes from
-    and ``index`` which of its inputs ``node`` is. The first backward step, the seed, has only
-    ``contribution`` and ``total`` (both 1.0) and ``output`` None.
+    and ``index`` which of its inputs ``node`` is; ``reads`` the nodes whose numbers the local
+    derivative reads, as the op table's ``reads`` says (for ``e = a * b``, de/da reads ``b``; for
+    ``t = tanh(x)``, dt/dx reads ``t``; for ``a + b`` nothing), each once, in the op's order. The
+    first backward step, the seed, has only ``contribution`` and ``total`` (both 1.0) and
+    ``output`` None; forward steps read nothing here (what they compute from is ``node.parents``).
+
+    With an optimizer, "update" steps come last, one per parameter of the graph: the optimizer's
+    own statements for one parameter with the numbers filled in, one per line of ``lines`` (and
+    ``text``): ``w[0,2,1] = w[0,2,1] - lr * g = 0.31 - 0.1 * 0.42 = 0.268``. ``before`` is the
+    parameter's number before the step, ``value`` after it, ``total`` the gradient it used. The
+    first update step of a parameter group also has the statements run once per step (Adam's
+    ``t = t + 1``) at the start of its lines.
     """
 
     kind: str
@@ -60,6 +74,9 @@ class Step:
     total: float | None = None
     output: Value | None = None
     index: int | None = None
+    reads: tuple[Value, ...] = ()
+    before: float | None = None
+    lines: tuple[str, ...] = ()
 
 
 class StepThrough:
@@ -67,35 +84,45 @@ class StepThrough:
     and inline display in Jupyter); ``.name`` is the root's label or made-up name. Made by
     `step_through`."""
 
-    def __init__(self, root: Value, rankdir: str = "LR", max_nodes: int = DEFAULT_MAX_NODES) -> None:
+    def __init__(self, root: Value, rankdir: str = "LR", max_nodes: int = DEFAULT_MAX_NODES,
+                 optimizer: Any = None) -> None:
         if not isinstance(root, Value):
             raise TypeError(f"step_through needs a Value, got {type(root).__name__}")
+        if optimizer is not None and not callable(getattr(optimizer, "update_rule", None)):
+            raise TypeError(f"optimizer must be an nn optimizer (SGD, Adam, AdamW), got {type(optimizer).__name__}")
         order = nodes_to_draw(root, rankdir, max_nodes)  # checks the options before any work
         forward = reading_order(root)
         names = node_names(forward)
-        self.steps: list[Step] = forward_steps(forward, names) + backward_steps(root, names)
+        backward = backward_steps(root, names)
+        self.steps: list[Step] = forward_steps(forward, names) + backward
+        if optimizer is not None:
+            gradients = {s.node: s.total for s in backward}  # each node's last total: its gradient
+            self.steps += update_steps(optimizer, gradients, names, differential(names[root]))
         self.name = names[root]
         self._root, self._order, self._rankdir, self._names = root, order, rankdir, names
-        self._data = page_data(order, names, self.steps, root)
+        self._kinds = node_kinds(order, optimizer.params if optimizer is not None else ())
+        self._data = page_data(order, names, self.steps, root, self._kinds)
         self._html: str | None = None
 
     def __repr__(self) -> str:
         forward = sum(s.kind == "forward" for s in self.steps)
+        update = sum(s.kind == "update" for s in self.steps)
+        updates = f" and {update} update steps" if update else ""
         return (f"<StepThrough of {self.name!r}: {forward} forward and "
-                f"{len(self.steps) - forward} backward steps>")
+                f"{len(self.steps) - forward - update} backward steps{updates}>")
 
     @property
     def html(self) -> str:
         """The page: one self-contained HTML document (laid out on first use, then kept)."""
         if self._html is None:
-            svg = graph_svg(self._root, self._order, self._rankdir, self._names, self._data["steps"])
+            svg = graph_svg(self._root, self._order, self._rankdir, self._names, self._data["steps"], self._kinds)
             self._html = page(svg, self._data, self.name)
         return self._html
 
     def save(self, path: str | os.PathLike[str]) -> Path:
         """Write the page to ``path``, whole or not at all; FileNotFoundError, before any work, if
         the folder does not exist. Returns ``path`` as a Path."""
-        existing_folder(path)
+        writable_folder(path)
         return write_atomically(path, self.html)
 
     def _repr_html_(self) -> str:
@@ -107,39 +134,29 @@ class StepThrough:
                 f'width="100%" height="{height}" style="border: 0"></iframe>')
 
 
-def step_through(root: Value, **draw_options: Any) -> StepThrough:
-    """The forward and backward steps of ``root``'s graph, and the page that plays them.
+def step_through(root: Value, optimizer: Any = None, **draw_options: Any) -> StepThrough:
+    """The forward and backward steps of ``root``'s graph, and the page that plays them; with an
+    ``optimizer`` (an ``nn.SGD``, ``nn.Adam`` or ``nn.AdamW``) also its update of each parameter
+    of the graph, the whole training step (see `update_steps`).
 
     Reads the graph as it is (forward values computed; ``backward()`` is not needed and nothing
-    is changed). ``draw_options`` are `draw_dot`'s (``rankdir``, ``max_nodes``).
+    is changed: not the graph, not the optimizer). ``draw_options`` are `draw_dot`'s
+    (``rankdir``, ``max_nodes``).
     """
-    return StepThrough(root, **draw_options)
+    return StepThrough(root, optimizer=optimizer, **draw_options)
 
 
 def render_html(root: Value, path: str | os.PathLike[str], **draw_options: Any) -> Path:
     """Write the step-through page of ``root``'s graph to ``path`` (see `step_through`), atomically;
     FileNotFoundError, before any work, if the folder does not exist."""
-    existing_folder(path)
+    writable_folder(path)
     return step_through(root, **draw_options).save(path)
 
 
 # --- the steps ---
 
 
-def node_names(order: list[Value]) -> dict[Value, str]:
-    """Each node's label, or for a node without one a made-up name v1, v2, ... (in order, skipping
-    any name that is some node's label)."""
-    taken = {str(v.label) for v in order if v.label}
-    names, count = {}, 0
-    for v in order:
-        if v.label:
-            names[v] = str(v.label)
-        else:
-            count += 1
-            while f"v{count}" in taken:
-                count += 1
-            names[v] = f"v{count}"
-    return names
+node_names = display_names  # each node's name as the steps write it (see autograd.names)
 
 
 _PLAIN_NAME = re.compile(r"[\w.\[\],']+")
@@ -157,7 +174,7 @@ def differential(name: str) -> str:
 
 def number(x: float) -> str:
     """A number as it appears inside arithmetic: short, and a negative one in parentheses."""
-    text = short(x)
+    text = digits(x)
     return f"({text})" if text.startswith("-") else text
 
 
@@ -189,12 +206,12 @@ def forward_steps(order: list[Value], names: dict[Value, str]) -> list[Step]:
     """One step per node of ``order`` (a `reading_order`): ``e = a * b = 2 * (-3) = -6``."""
     steps = []
     for v in order:
-        text = f"{names[v]} = {short(v.data)}"
+        text = f"{names[v]} = {digits(v.data)}"
         if v.parents:
             code = OPS[v.op].text
             written = tidy(code(*[operand(names[p]) for p in v.parents]))
             numbers = tidy(code(*[number(p.data) for p in v.parents]))
-            text = f"{names[v]} = {written} = {numbers} = {short(v.data)}"
+            text = f"{names[v]} = {written} = {numbers} = {digits(v.data)}"
         steps.append(Step("forward", v, text, v.data))
     return steps
 
@@ -214,28 +231,125 @@ def backward_steps(root: Value, names: dict[Value, str]) -> list[Step]:
         upstream = sums[out]
         contributions = rule(upstream, out.data, *xs)
         local_derivatives = rule(1.0, out.data, *xs)
+        reads = local_reads(out)
         for i, (p, contribution, local) in enumerate(zip(out.parents, contributions, local_derivatives)):
             sums[p] = contribution if p not in sums else sums[p] + contribution
             total = 0.0 + sums[p]  # what backward() adds to a .grad of 0.0
             text = (f"{d(root, p)} += {d(root, out)} * {d(out, p)} = "
-                    f"{short(upstream)} * {number(local)} = {short(contribution)}")
-            steps.append(Step("backward", p, text, p.data, upstream, local, contribution, total, out, i))
+                    f"{digits(upstream)} * {number(local)} = {digits(contribution)}")
+            steps.append(Step("backward", p, text, p.data, upstream, local, contribution, total, out, i, reads[i]))
     return steps
+
+
+def update_steps(optimizer: Any, gradients: dict[Value, float], names: dict[Value, str], top: str) -> list[Step]:
+    """One step per parameter of ``optimizer`` that is in the graph (``gradients`` has it), group
+    after group in the optimizer's order: its update as the optimizer computes it in
+    ``opt.step()``, by running the statements of the optimizer's own ``update_rule`` (see
+    nn.optim.UpdateRule) with the gradient this graph's backward pass gives (as ``zero_grad()``
+    then ``backward()`` would leave in ``.grad``), on copies of the optimizer's state: nothing of
+    the optimizer or the model changes. ``top`` is how the root is written in a gradient (dL)."""
+    steps = []
+    for i, group in enumerate(optimizer.param_groups):
+        params = [p for p in group["params"] if p in gradients]
+        if not params:
+            continue
+        rule = optimizer.update_rule(group)
+        shared = {**rule.functions, **dict(zip(rule.hyper, optimizer.hypers(group))),
+                  **rule.step_state, **optimizer.group_state[i]}
+        first = [run_statement(statement, shared, {}) for statement in rule.per_step]
+        for p in params:
+            state = optimizer.state.get(p)
+            here = {**shared, **rule.param_state, **(dict(state.items()) if state is not None else {}),
+                    "p": p.data, "g": gradients[p]}
+            lines = [*first, f"g = {top}/{differential(names[p])} = {digits(gradients[p])}"]
+            lines += [run_statement(statement, here, {"p": names[p]}) for statement in rule.per_param]
+            steps.append(Step("update", p, "\n".join(lines), here["p"], total=gradients[p], before=p.data,
+                              lines=tuple(lines)))
+            first = []
+    return steps
+
+
+def run_statement(statement: str, namespace: dict, shown_as: dict[str, str]) -> str:
+    """Run one statement of an update rule in ``namespace`` (which it changes), and return it
+    written for people: ``m = beta1 * m + (1.0 - beta1) * g = 0.9 * 0 + (1.0 - 0.9) * 0.5 = 0.05``,
+    with the names in ``shown_as`` written as given (p as the parameter's name) and, of a
+    conditional expression, only the branch taken."""
+    tree = ast.parse(statement).body[0]
+    if not isinstance(tree, ast.Assign) or len(tree.targets) != 1:
+        raise ValueError(f"an update statement must assign once, got {statement!r}")
+    value = _taken_branches(tree.value, namespace)
+
+    class Renamed(ast.NodeTransformer):
+        def __init__(self, text_of):
+            self.text_of = text_of
+
+        def visit_Name(self, node: ast.Name) -> ast.AST:
+            text = self.text_of(node.id)
+            return ast.Name(text, node.ctx) if text is not None else node
+
+    def as_number(name: str) -> str | None:
+        return _filled_in(namespace[name]) if name in namespace and not callable(namespace[name]) else None
+
+    targets = tree.targets[0].elts if isinstance(tree.targets[0], ast.Tuple) else [tree.targets[0]]
+    target = ", ".join(ast.unparse(Renamed(shown_as.get).visit(copy.deepcopy(t))) for t in targets)
+    written = ast.unparse(Renamed(shown_as.get).visit(copy.deepcopy(value)))
+    numbers = ast.unparse(Renamed(as_number).visit(copy.deepcopy(value)))
+    exec(compile(statement, "<update rule>", "exec"), namespace)
+    assigned = [node.id for node in ast.walk(tree.targets[0]) if isinstance(node, ast.Name)]
+    result = ", ".join(_filled_in(namespace[name], bare=True) for name in assigned)
+    parts = [target]
+    for part in (written, numbers, result):
+        if part != parts[-1] and part.strip("()") != parts[-1].strip("()"):
+            parts.append(part)
+    return " = ".join(parts)
+
+
+def _taken_branches(tree: ast.expr, namespace: dict) -> ast.expr:
+    """``tree`` with each conditional expression (a if test else b) replaced by its branch taken."""
+    class Taken(ast.NodeTransformer):
+        def visit_IfExp(self, node: ast.IfExp) -> ast.AST:
+            test = eval(compile(ast.Expression(node.test), "<update rule>", "eval"), dict(namespace))
+            return self.visit(node.body if test else node.orelse)
+
+    return Taken().visit(copy.deepcopy(tree))
+
+
+def _filled_in(x: Any, bare: bool = False) -> str:
+    """A value of an update rule as its statements show it: a number as `number` writes it (or
+    `digits`, if ``bare``), a tuple of them in parentheses, anything else (None) by repr."""
+    if isinstance(x, tuple):
+        inner = ", ".join(_filled_in(item, True) for item in x)
+        return inner if bare else f"({inner})"
+    if isinstance(x, bool) or not isinstance(x, (int, float)):
+        return repr(x)
+    return digits(x) if bare else number(x)
+
+
+def local_reads(out: Value) -> list[tuple[Value, ...]]:
+    """For each input of the op node ``out``, the nodes its local derivative reads (the op table's
+    ``reads``: positions of inputs, and "out" for ``out`` itself), each node once."""
+    where = OPS[out.op].reads(len(out.parents))
+    return [tuple(dict.fromkeys(out if r == "out" else out.parents[r] for r in per_input)) for per_input in where]
 
 
 # --- the page ---
 
 
-def page_data(order: list[Value], names: dict[Value, str], steps: list[Step], root: Value) -> dict:
+def page_data(order: list[Value], names: dict[Value, str], steps: list[Step], root: Value,
+              kinds: dict[Value, str] | None = None) -> dict:
     """What the page's script needs: each record node's name in the SVG (n0, n1, ... in draw_dot's
-    ``order``), and for each step what it writes where, what it highlights and what the panel says."""
+    ``order``), its kind and full name (for hover), and for each step what it writes where, what it
+    highlights (``reads``: the nodes the local derivative reads) and what the panel says, with the
+    number it writes in full (``exact``, for hover)."""
+    kinds = node_kinds(order) if kinds is None else kinds
     ids = {v: f"n{i}" for i, v in enumerate(order)}
     uses_left = {}
     for s in steps:
         if s.kind == "backward":
             uses_left[s.node] = uses_left.get(s.node, 0) + 1
     forward_count = len(order)
-    backward_count = len(steps) - forward_count
+    update_count = sum(s.kind == "update" for s in steps)
+    backward_count = len(steps) - forward_count - update_count
     shown = {}  # (node id, field) -> the text it shows so far
     out = []
     for k, s in enumerate(steps):
@@ -247,6 +361,11 @@ def page_data(order: list[Value], names: dict[Value, str], steps: list[Step], ro
             sources = list(dict.fromkeys(ids[p] for p in s.node.parents))
             edges = [f"{op}:{i}" for i in range(len(s.node.parents))] + [f"{op}:out"] if op else []
             note = "a leaf: its number is given" if not s.node.parents else ""
+        elif s.kind == "update":
+            field, text = "data", f"data {short(s.value)}"
+            phase = f"Update: step {k + 1 - forward_count - backward_count} of {update_count}"
+            op, sources, edges = None, [], []
+            note = f"the optimizer's step moves {names[s.node]} from {short(s.before)} to {short(s.value)}"
         else:
             field, text = "grad", f"grad {short(s.total)}"
             phase = f"Backward pass: step {k + 1 - forward_count} of {backward_count}"
@@ -265,18 +384,22 @@ def page_data(order: list[Value], names: dict[Value, str], steps: list[Step], ro
         out.append({
             "kind": s.kind, "node": node, "field": field, "was": shown.get((node, field), ""),
             "shows": text, "text": s.text, "note": note, "phase": phase, "from": sources,
-            "op": op, "edges": edges,
+            "op": op, "edges": edges, "reads": [ids[v] for v in s.reads],
+            "exact": full(s.total if s.kind == "backward" else s.value),
         })
         shown[(node, field)] = text
     return {
         "records": [ids[v] for v in order],
+        "kinds": [kinds[v] for v in order],
+        "full_names": [full_name(v) for v in order],
         "steps": out,
         "intro": "Press Next (or the right arrow key) to run the forward pass, one node at a time; "
                  "then the backward pass fills in the gradients, one chain-rule step at a time.",
     }
 
 
-def graph_svg(root: Value, order: list[Value], rankdir: str, names: dict[Value, str], steps: list[dict]) -> str:
+def graph_svg(root: Value, order: list[Value], rankdir: str, names: dict[Value, str], steps: list[dict],
+              kinds: dict[Value, str] | None = None) -> str:
     """The graph as draw_dot lays it out, as an <svg> element for the page: each record shows the
     node's name, and each field is as wide as the longest text the steps write in it."""
     ids = {v: f"n{i}" for i, v in enumerate(order)}
@@ -285,7 +408,7 @@ def graph_svg(root: Value, order: list[Value], rankdir: str, names: dict[Value, 
     def fields(v: Value) -> list[str]:
         return [names[v], longest[ids[v], "data"], longest[ids[v], "grad"]]
 
-    svg = svg_from_dot(value_graph(root, order, rankdir, fields, edge_ids=True).source).decode("utf-8")
+    svg = svg_from_dot(value_graph(root, order, rankdir, fields, edge_ids=True, kinds=kinds).source).decode("utf-8")
     return enlarged(svg[svg.index("<svg"):], SCALE)  # without the XML prolog
 
 
