@@ -270,6 +270,12 @@ def _linear_layers(model: Module) -> list[tuple[list[list[float]], list[float] |
                 raise TypeError(f"{where}: neuron {j} is a {type(neuron).__name__}, not a Neuron; to_torch cannot convert it")
             if len(neuron.w) != len(first.w) or neuron.activation != first.activation or (neuron.b is None) != (first.b is None):
                 raise ValueError(f"{where}: neuron {j} differs from neuron 0 in its inputs, activation or bias, so they are not one torch.nn.Linear")
+        if not isinstance(first.activation, str):
+            name = getattr(first.activation, "__qualname__", type(first.activation).__name__)
+            raise ValueError(
+                f"{where}: its activation is a Python function ({name}), which to_torch cannot turn into a "
+                f"torch.nn module; use an activation by name: 'linear', {', '.join(map(repr, TORCH_ACTIVATIONS))}"
+            )
         if first.activation != "linear" and first.activation not in TORCH_ACTIVATIONS:
             raise ValueError(
                 f"{where}: activation {first.activation!r} has no torch.nn module here; to_torch converts "
