@@ -43,12 +43,15 @@ def _namespace() -> dict:
 
 
 def literal(x: float) -> str:
-    """A float as Python source that evaluates to exactly it (negative numbers in parentheses)."""
+    """A number as Python source for ``float(x)`` exactly: ``repr`` of a plain float (negative
+    numbers in parentheses). A float subclass (``numpy.float64``) is read as the float it holds,
+    without calling any method of its own (its ``__repr__`` would write ``np.float64(2.0)``)."""
+    x = float.__float__(x) if isinstance(x, float) else float(x)
     if x != x:
         return "nan"
     if x in (math.inf, -math.inf):
         return "inf" if x > 0 else "(-inf)"
-    text = repr(x)
+    text = float.__repr__(x)
     return f"({text})" if text.startswith("-") else text
 
 
@@ -86,11 +89,12 @@ def _argument_names(shape: tuple, names: _Names, labels: list[str]) -> tuple[lis
     inputs: list[str] = []
     top = [names.fresh(f"arg{i}") for i in range(len(shape))]
     lines.append(f"    {', '.join(top)}{',' if len(top) == 1 else ''} = args" if top else "    () = args")
-    stack = [(n, s) for n, s in reversed(list(zip(top, shape)))]
+    stack = [(n, s, 0) for n, s in reversed(list(zip(top, shape)))]
     by_name: dict[str, str] = {}
+    items = 0
     ints: list[str] = []
     while stack:
-        name, s = stack.pop()
+        name, s, depth = stack.pop()
         if s == INT:
             ints.append(f"integer({name})")
             continue
@@ -100,9 +104,14 @@ def _argument_names(shape: tuple, names: _Names, labels: list[str]) -> tuple[lis
             by_name[input_name] = name
             inputs.append(input_name)
             continue
-        parts = [names.fresh(f"{name}_{i}") for i in range(len(s))]
+        # arg0_1 for an item of a top-level argument; deeper ones are numbered (s1, s2, ...), so a
+        # name's length does not grow with the depth of nesting
+        parts = []
+        for i in range(len(s)):
+            items += 1
+            parts.append(names.fresh(f"{name}_{i}" if depth == 0 else f"s{items}"))
         lines.append(f"    {', '.join(parts)}{',' if len(parts) == 1 else ''} = sequence({name})" if parts else f"    () = sequence({name})")
-        stack.extend(reversed(list(zip(parts, s))))
+        stack.extend((n, t, depth + 1) for n, t in reversed(list(zip(parts, s))))
     numbers_ = f"({', '.join(f'number({by_name[n]})' for n in inputs)}{',' if len(inputs) == 1 else ''})"
     lines.append(f"    return {numbers_}, ({', '.join(ints)}{',' if len(ints) == 1 else ''}), None")
     return lines, inputs
@@ -142,7 +151,9 @@ class _Path:
 
     def _name_nodes(self, reserved: set, input_names: list[str]) -> None:
         rec = self.recording
-        self._names = names = _Names(reserved | set(input_names))
+        # every name the code binds is taken once: fn's def name, the inputs' names, then the nodes'
+        # (a label that is free), then made-up ones; so a guard's number never shadows the def
+        self._names = names = _Names(reserved | set(input_names) | {self.fn_name})
         self.names: dict[Value, str] = dict(zip(rec.inputs, input_names))
         self.live: tuple[Value, ...] = rec.live
         for j, node in enumerate(self.live):
