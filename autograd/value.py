@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import numbers
 import operator
 from contextvars import ContextVar
@@ -171,6 +172,125 @@ class Value:
         """log(1 + e**self), computed without overflow for any self."""
         return apply(SOFTPLUS, self)
 
+    def sqrt(self) -> Value:
+        """Square root; ValueError for self < 0. Its slope at 0 is inf, as for self ** 0.5."""
+        return apply(SQRT, self)
+
+    def sin(self) -> Value:
+        """Sine (radians); ValueError for an infinite self."""
+        return apply(SIN, self)
+
+    def cos(self) -> Value:
+        """Cosine (radians); ValueError for an infinite self."""
+        return apply(COS, self)
+
+    def tan(self) -> Value:
+        """Tangent (radians); ValueError for an infinite self."""
+        return apply(TAN, self)
+
+    def asin(self) -> Value:
+        """Inverse sine; ValueError outside [-1, 1]."""
+        return apply(ASIN, self)
+
+    def acos(self) -> Value:
+        """Inverse cosine; ValueError outside [-1, 1]."""
+        return apply(ACOS, self)
+
+    def atan(self) -> Value:
+        """Inverse tangent."""
+        return apply(ATAN, self)
+
+    def sinh(self) -> Value:
+        """Hyperbolic sine."""
+        return apply(SINH, self)
+
+    def cosh(self) -> Value:
+        """Hyperbolic cosine."""
+        return apply(COSH, self)
+
+    def asinh(self) -> Value:
+        """Inverse hyperbolic sine."""
+        return apply(ASINH, self)
+
+    def acosh(self) -> Value:
+        """Inverse hyperbolic cosine; ValueError for self < 1."""
+        return apply(ACOSH, self)
+
+    def atanh(self) -> Value:
+        """Inverse hyperbolic tangent; ValueError outside (-1, 1)."""
+        return apply(ATANH, self)
+
+    def log1p(self) -> Value:
+        """log(1 + self), exact for small self; ValueError for self <= -1."""
+        return apply(LOG1P, self)
+
+    def expm1(self) -> Value:
+        """e ** self - 1, exact for small self."""
+        return apply(EXPM1, self)
+
+    def log2(self) -> Value:
+        """Base-2 logarithm; ValueError for self <= 0."""
+        return apply(LOG2, self)
+
+    def log10(self) -> Value:
+        """Base-10 logarithm; ValueError for self <= 0."""
+        return apply(LOG10, self)
+
+    def erf(self) -> Value:
+        """The error function."""
+        return apply(ERF, self)
+
+    def sign(self) -> Value:
+        """1.0, -1.0 or 0.0 by the sign of self (NaN for NaN); its derivative is 0."""
+        return apply(SIGN, self)
+
+    def leaky_relu(self, negative_slope: Value | Number = 0.01) -> Value:
+        """self for self > 0, else negative_slope * self (a Value slope gets a gradient too)."""
+        return _checked(apply(LEAKY_RELU, self, negative_slope), "leaky_relu", "negative_slope", negative_slope)
+
+    def elu(self, alpha: Value | Number = 1.0) -> Value:
+        """self for self > 0, else alpha * (e ** self - 1)."""
+        return _checked(apply(ELU, self, alpha), "elu", "alpha", alpha)
+
+    def gelu(self, approximate: str = "none") -> Value:
+        """self * Phi(self), Phi the standard normal cdf, as PyTorch's gelu: approximate="none" uses
+        erf, approximate="tanh" the tanh approximation."""
+        if approximate == "none":
+            return apply(GELU, self)
+        if approximate == "tanh":
+            return apply(GELU_TANH, self)
+        raise ValueError(f"approximate must be 'none' or 'tanh', got {approximate!r}")
+
+    def silu(self) -> Value:
+        """self * sigmoid(self) (also called swish)."""
+        return apply(SILU, self)
+
+    def clamp(self, min: Value | Number | None = None, max: Value | Number | None = None) -> Value:
+        """self limited to [min, max], as PyTorch's clamp (max wins where min > max); give one or
+        both bounds. The slope is 1 inside the bounds, bounds included, else 0."""
+        if min is None and max is None:
+            raise ValueError("clamp needs min or max (or both)")
+        lo = -math.inf if min is None else min
+        hi = math.inf if max is None else max
+        return _checked(apply(CLAMP, self, lo, hi), "clamp", "min and max", (lo, hi))
+
+    clip = clamp
+
+    def maximum(self, other: Value | Number) -> Value:
+        """The larger of self and other (see `autograd.maximum`)."""
+        return maximum(self, other)
+
+    def minimum(self, other: Value | Number) -> Value:
+        """The smaller of self and other (see `autograd.minimum`)."""
+        return minimum(self, other)
+
+    def __mod__(self, other: Number) -> Value:
+        """self % other for a number other: the sign of other, as PyTorch's remainder (-1 % 3 is 2).
+        The slope is 1; a Value divisor is refused (TypeError)."""
+        if isinstance(other, Value):
+            raise TypeError("Value % Value is not supported: the divisor must be a number (Value % 2.0)")
+        return apply(REMAINDER, self, other)
+
     def item(self) -> float:
         """The number, as a float (the same as ``.data``)."""
         return self.data
@@ -305,6 +425,25 @@ def dot(weights: Iterable[Value | Number], inputs: Iterable[Value | Number], bia
     return out
 
 
+def _checked(out, name: str, what: str, given: object):
+    """out, or a TypeError naming the argument when apply found a non-number in it."""
+    if out is NotImplemented:
+        raise TypeError(f"{name}: {what} must be Values or real numbers, got {given!r}"[:200])
+    return out
+
+
+def maximum(a: Value | Number, b: Value | Number) -> Value:
+    """The larger of a and b as one node (op "maximum"), as PyTorch's maximum: the gradient goes to
+    the larger, half to each on a tie; NaN if either is NaN. (Python's max(a, b) returns one of
+    the Values itself, so all of the gradient goes to it.)"""
+    return _checked(apply(MAXIMUM, a, b), "maximum", "a and b", (a, b))
+
+
+def minimum(a: Value | Number, b: Value | Number) -> Value:
+    """The smaller of a and b as one node (op "minimum"), as PyTorch's minimum (see `maximum`)."""
+    return _checked(apply(MINIMUM, a, b), "minimum", "a and b", (a, b))
+
+
 def logsumexp(values: Iterable[Value | Number]) -> Value:
     """log(e**v0 + e**v1 + ...) as a single graph node (op "logsumexp"), exact for values of any size."""
     values = tuple(values)
@@ -337,5 +476,10 @@ def softmax(values: Iterable[Value | Number]) -> list[Value]:
 ADD, SUB, MUL, DIV, POW, NEG = (OPS[name] for name in ("+", "-", "*", "/", "**", "neg"))
 EXP, LOG, TANH, SIGMOID, RELU, DOT = (OPS[name] for name in ("exp", "log", "tanh", "sigmoid", "relu", "dot"))
 ABS, SOFTPLUS, LOGSUMEXP = (OPS[name] for name in ("abs", "softplus", "logsumexp"))
+SQRT, SIN, COS, TAN, ASIN, ACOS, ATAN, SINH, COSH, ASINH, ACOSH, ATANH = (OPS[name] for name in (
+    "sqrt", "sin", "cos", "tan", "asin", "acos", "atan", "sinh", "cosh", "asinh", "acosh", "atanh"))
+LOG1P, EXPM1, LOG2, LOG10, ERF, SIGN = (OPS[name] for name in ("log1p", "expm1", "log2", "log10", "erf", "sign"))
+LEAKY_RELU, ELU, GELU, GELU_TANH, SILU, CLAMP = (OPS[name] for name in ("leaky_relu", "elu", "gelu", "gelu_tanh", "silu", "clamp"))
+MAXIMUM, MINIMUM, REMAINDER = (OPS[name] for name in ("maximum", "minimum", "%"))
 
 from .backward import backward  # noqa: E402  (backward.py needs Value defined first)
