@@ -138,14 +138,24 @@ def _sum_lines(name: str, terms: list[str], indent: str = "    ") -> list[str]:
 class _Path:
     """The generated code for one path through fn (one set of guard outcomes)."""
 
-    def __init__(self, recording: _Recording, fn_name: str, reserved: set, input_names: list[str], index: int):
+    def __init__(self, recording: _Recording, fn_name: str, reserved: set, input_names: list[str], index: int,
+                 aux: list | None = None, update=None):
         self.recording = recording
         self.index = index
+        # has_aux: the Values and numbers of fn's aux, flattened; update: the fused step's OptimizerStep
+        self.aux = aux
+        self.update = update
         self.branches: dict[int, _Path] = {}  # guard index -> the path taken when it comes out otherwise
         self.fn_name = fn_name if index == 0 else f"{fn_name}_path_{index}"
         self._name_nodes(reserved, input_names)
+        self._base_name = fn_name
+        self.write()
+
+    def write(self) -> None:
+        """Write and compile the path's code (again, when the fused step's update rule changed)."""
         self.source = self._write(grads_of="live")
-        self.run = _compile(self.source, self.fn_name, f"<trace of {fn_name}, path {index}>", self.guard_constants)
+        self.run = _compile(self.source, self.fn_name, f"<trace of {self._base_name}, path {self.index}>",
+                            self.guard_constants, self.update.functions() if self.update else None)
         self._value_and_grad: Callable | None = None
         self._with_input_grads: Callable | None = None
 
@@ -155,7 +165,13 @@ class _Path:
         # (a label that is free), then made-up ones; so a guard's number never shadows the def
         self._names = names = _Names(reserved | set(input_names) | {self.fn_name})
         self.names: dict[Value, str] = dict(zip(rec.inputs, input_names))
+        if self.update is not None:
+            names.taken |= self.update.reserved()
         self.live: tuple[Value, ...] = rec.live
+        if self.aux:  # an aux Value fn did not compute with: read like a live node, given no .grad
+            seen = set(rec.live) | set(rec.inputs) | set(rec.order) | set(rec.constant)
+            extra = [x for x in dict.fromkeys(x for x in self.aux if isinstance(x, Value)) if x not in seen]
+            self.live = self.live + tuple(extra)
         for j, node in enumerate(self.live):
             self.names[node] = names.for_label(node.label, f"p{j}")
         made = 0
@@ -185,8 +201,12 @@ class _Path:
         no_grad, the backward lines and the .grad updates, or (for "inputs") the input gradients."""
         rec = self.recording
         inputs = [self.names[x] for x in rec.inputs]
-        head = f"def {self.fn_name}(live{''.join(', ' + n for n in inputs)}):"
+        stepping = self.update is not None and grads_of != "inputs"
+        head = f"def {self.fn_name}(live{', _optimizer' if stepping else ''}{''.join(', ' + n for n in inputs)}):"
         lines = [head]
+        guards: list[str] = []
+        if grads_of == "live":
+            self.guards = guards  # the outcomes this path was traced with, as text for its heading
         what = {"live": "adds d(output)/d(node) to each live node's .grad", "inputs": "returns d(output)/d(input) for each input",
                 "both": "adds d(output)/d(node) to each live node's .grad and returns d(output)/d(input) for each input"}[grads_of]
         lines.append(f'    """Forward pass, then backward pass: {what}."""')
@@ -199,6 +219,8 @@ class _Path:
                 if not (isinstance(a, Value) and a not in rec.constant or isinstance(b, Value) and b not in rec.constant):
                     continue  # compares constants: always the same outcome
                 check = f"{self.expr(a)} {SYMBOLS[test]} {self.expr(b)}"
+                if grads_of == "live":
+                    guards.append(f"{check} is {outcome}")
                 lines.append(f"    if {'not ' if outcome else ''}{check}: raise GuardFailed({step})"
                              f"  # traced with {check} {outcome}")
             else:
@@ -207,6 +229,14 @@ class _Path:
                 note = f"  # {comment(step.label)}" if step.label and step.label != self.names[step] else ""
                 lines.append(f"    {self.names[step]} = {code}{note}")
         out = self.expr(rec.out)
+        if self.aux is not None or stepping:
+            # what the call returns, as the forward pass computed it (before the update moves any p)
+            aux = ""
+            if self.aux is not None:
+                aux = ", ".join(self.expr(x) if isinstance(x, Value) else literal(x) for x in self.aux)
+                aux = f", ({aux}{',' if len(self.aux) == 1 else ''})"
+            lines.append(f"    _result = {out}{aux}")
+            out = "_result"
         targets = list(self.live) if grads_of == "live" else list(dict.fromkeys(rec.inputs))
         if grads_of == "both":
             targets = list(self.live) + [x for x in dict.fromkeys(rec.inputs)]
@@ -215,12 +245,17 @@ class _Path:
             lines.append(f"        return {out}")
         grads = self._backward_lines(targets, lines)
         if grads_of in ("live", "both"):
-            written = [leaf for leaf in self.live if leaf in grads]
-            if written:
+            params = set(self.update.params()) if stepping else set()
+            written = [leaf for leaf in self.live if leaf in grads and leaf not in params]
+            if written or stepping:
                 lines.append("    with lock:  # backward()'s lock: threads may share parameters")
                 for j, leaf in enumerate(self.live):
-                    if leaf in grads:
+                    if leaf in grads and leaf not in params:
                         lines.append(f"        live[{j}].grad += {grads[leaf]}")
+            if stepping:
+                value_of = {p: self.names[p] for p in params if p in self.names}
+                grad_of = {p: grads[p] for p in params if p in grads}
+                lines += self.update.lines(value_of, grad_of, self._names.fresh, "        ")
         if grads_of == "live":
             lines.append(f"    return {out}")
         else:
@@ -274,7 +309,7 @@ class _Path:
         if self._with_input_grads is None:
             source = self._write(grads_of="both")
             self._with_input_grads = _compile(source, self.fn_name, f"<trace of {self.fn_name}, Value arguments>",
-                                              self.guard_constants)
+                                              self.guard_constants, self.update.functions() if self.update else None)
         return self._with_input_grads
 
     def value_and_grad(self) -> Callable:
@@ -302,12 +337,17 @@ class _Path:
         return error
 
 
-def _compile(source: str, name: str, filename: str, constants: dict | None = None) -> Callable:
-    """Compile generated source and return its function; tracebacks show its lines."""
+def _compile(source: str, name: str, filename: str, constants: dict | None = None,
+             functions: dict | None = None) -> Callable:
+    """Compile generated source and return its function; tracebacks show its lines. ``functions``:
+    what an optimizer's update rule calls (sqrt), besides the op table's functions."""
     import linecache  # imported here: it is slow to import, and only tracing needs it
 
     linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
     namespace = _namespace()
+    for key, f in (functions or {}).items():
+        if namespace.setdefault(key, f) is not f:
+            raise RuntimeError(f"trace: the update rule calls {key!r}, which the generated code names otherwise")
     namespace.update(constants or {})
     exec(compile(source, filename, "exec"), namespace)
     return namespace[name]
