@@ -326,15 +326,17 @@ def _logsumexp_derivative(g, out, *xs):
 def logsumexp(*xs: float) -> float:
     """log(e**x0 + e**x1 + ...), for one or more inputs.   d/dx_i = e**x_i / sum_j e**x_j = softmax_i.
 
-    Computed as m + log(sum_i e**(x_i - m)) with m = max(x), so no e** overflows and the sum is
-    at least 1: exact for inputs of any size (logsumexp(1000, 1000) is 1000 + log 2).
+    Computed as m + log1p(sum_{i != k} e**(x_i - m)) with m = x_k = max(x), so no e** overflows
+    and the 1 that the largest term adds is never rounded into the small rest: exact for inputs of
+    any size (logsumexp(1000, 1000) is 1000 + log 2, logsumexp(0, -20) is e**-20 to the last digits).
     """
     if any(map(math.isnan, xs)):
         return math.nan
     m = max(xs)
     if math.isinf(m):  # some x is +inf (the result is +inf), or every x is -inf (-inf)
         return m
-    return m + math.log(math.fsum([math.exp(x - m) for x in xs]))
+    k = xs.index(m)
+    return m + math.log1p(math.fsum([math.exp(x - m) for i, x in enumerate(xs) if i != k]))
 
 
 # --- The math functions, the smooth activations, clamp, minimum/maximum and % ----------------------

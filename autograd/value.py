@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import math
 import numbers
 import operator
@@ -42,9 +43,27 @@ class _GradMode:
         _recording.set(saved[-1])
         _saved.set(saved[:-1])
 
+    def __new__(cls, fn=None):
+        # `@no_grad` (bare) decorates fn at once; `no_grad()` is the context manager (and decorator)
+        return object.__new__(cls) if fn is None else object.__new__(cls)(fn)
+
+    def __call__(self, fn):
+        """Used as a decorator (``@no_grad()`` or ``@no_grad``): fn runs inside the block at each call."""
+        if not callable(fn):
+            raise TypeError(f"{type(self).__name__} decorates a function, got {type(fn).__name__}")
+        mode = type(self)
+
+        @functools.wraps(fn)
+        def run(*args, **kwargs):
+            with mode():
+                return fn(*args, **kwargs)
+
+        return run
+
 
 class no_grad(_GradMode):
     """Context manager: Values made inside (in this thread) record no parents, so no graph is kept.
+    Also a decorator, ``@no_grad()`` or ``@no_grad``: the function runs inside it at every call.
 
     Forward values are unchanged. Nestable; one object may be re-entered and reused, and the
     previous state comes back on exit, exceptions included.
@@ -55,7 +74,7 @@ class no_grad(_GradMode):
 
 
 class enable_grad(_GradMode):
-    """Context manager: record graphs again, even inside `no_grad`."""
+    """Context manager: record graphs again, even inside `no_grad`. Also a decorator, as `no_grad`."""
 
     __slots__ = ()
     recording = True
