@@ -104,16 +104,26 @@ class OptimizerStep:
     def reserved(self) -> set[str]:
         """Every name the rules' statements use besides p, g and the per-parameter state, and the
         update code's own: the nodes' names must avoid them."""
-        names = set(CODE_NAMES)
+        names = set(CODE_NAMES) | set(self.functions())
         for rule in self.rules:
             names |= set(rule.hyper) | set(rule.step_state) | set(rule.functions)
             names |= _names_in(rule.per_step) | (_names_in(rule.per_param) - {"p", "g"} - set(rule.param_state))
         return names
 
     def functions(self) -> dict[str, Callable]:
+        """What the update code calls, by the names it calls them: a rule's function keeps its name
+        unless the generated code has another function of that name (the op sqrt), then it is
+        ``optimizer_<name>``."""
+        from .codegen import _namespace
+
+        taken = _namespace()
         functions: dict[str, Callable] = {}
+        self.aliases: dict[str, str] = {}
         for rule in self.rules:
-            functions.update(rule.functions)
+            for name, f in rule.functions.items():
+                alias = name if taken.get(name, f) is f else f"optimizer_{name}"
+                self.aliases[name] = alias
+                functions[alias] = f
         return functions
 
     def lines(self, value_of: dict, grad_of: dict, fresh: Callable[[str], str], indent: str) -> list[str]:
@@ -123,14 +133,16 @@ class OptimizerStep:
         ``grad_of`` map a parameter to its local name and its gradient's, where the path has them;
         ``fresh(base)`` gives a new local name."""
         out: list[str] = []
+        self.functions()
         for i, (params, rule) in enumerate(zip(self.groups, self.rules)):
+            calls = {name: alias for name, alias in self.aliases.items() if name != alias}
             kind = type(self.opt).__name__
             out.append(f"{indent}# {kind}'s step{f' for group {i}' if len(self.groups) > 1 else ''}: the update "
                        f"rule for each parameter, p = its number, g = its gradient")
             hyper = ", ".join(rule.hyper) + ("," if len(rule.hyper) == 1 else "")
             out.append(f"{indent}_params, _state, _group_state, _fresh, _State, ({hyper}) = _optimizer[{i}]")
             out += [f"{indent}{name} = _group_state[{name!r}]" for name in rule.step_state]
-            out += [f"{indent}{statement}" for statement in rule.per_step]
+            out += [f"{indent}{_renamed(ast.parse(statement), calls)}" for statement in rule.per_step]
             out += [f"{indent}_group_state[{name!r}] = {name}" for name in rule.step_state]
             trees = [ast.parse(statement) for statement in rule.per_param]
             for k, p in enumerate(params):
@@ -144,7 +156,7 @@ class OptimizerStep:
                     out.append(f"{indent}_params[{k}].grad = {g} = 0.0")
                 else:
                     out.append(f"{indent}_params[{k}].grad = {g} = 0.0 + {g}")
-                rename = {"p": name, "g": g}
+                rename = {**calls, "p": name, "g": g}
                 for state_name in rule.param_state:
                     rename[state_name] = fresh(f"{state_name}_{name}")
                 if rule.param_state:
