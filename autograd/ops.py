@@ -104,8 +104,21 @@ def _reader(names: tuple[str, ...]) -> Callable[[int], list]:
 
 
 def positive(x) -> bool:
-    """Whether x > 0, for a float or a Value (a Value converts to its number)."""
-    return float(x) > 0.0
+    """Whether x > 0, for a float or a Value. A Value is compared as a Value, never read as a
+    float, so that `autograd.trace` records the comparison as a guard when a rule branches on it."""
+    return x > 0.0
+
+
+def equal(x, k: float) -> bool:
+    """Whether x == k, for a float or a Value (compared as a Value: ``==`` of Values is identity)."""
+    return x >= k and x <= k
+
+
+def odd(x) -> bool:
+    """Whether x is an odd integer, for a float or a Value; for a Value also whether it equals its
+    number exactly (so a trace guards on that number: no comparison tells odd from even)."""
+    k = x if isinstance(x, (int, float)) else x.data
+    return equal(x, k) and k % 2.0 == 1.0
 
 
 def natural_log(x):
@@ -124,9 +137,9 @@ def logistic(x):
 
 
 def sign(x) -> float:
-    """The sign of x's number as a float: 1.0, -1.0, 0.0 at 0, and NaN for NaN."""
-    x = float(x)
-    return 1.0 if x > 0.0 else -1.0 if x < 0.0 else 0.0 if x == 0.0 else math.nan
+    """The sign of x's number as a float: 1.0, -1.0, 0.0 at 0, and NaN for NaN (for a float or a
+    Value, compared as a Value: see `positive`)."""
+    return 1.0 if x > 0.0 else -1.0 if x < 0.0 else 0.0 if x >= 0.0 else math.nan
 
 
 @op("+", lambda g, out, x, y: (g, g), "{x} + {y}", ("{g}", "{g}"), reads=("", ""))
@@ -162,17 +175,17 @@ def neg(x: float) -> float:
 
 
 def power_dx(g, out, x, y):
-    """d(x ** y)/dx times g, for floats or Values."""
-    if float(x) == 0.0 and 0.0 <= float(y) < 1.0:
+    """d(x ** y)/dx times g, for floats or Values (compared as Values: see `positive`)."""
+    if equal(x, 0.0) and 0.0 <= y < 1.0:
         # x**(y-1) is undefined at x = 0: x**0 is the constant 1 (d/dx = 0), and a root such as
         # x**0.5 has an infinite slope there (d/dx = inf, as its limit from the right).
-        return g * 0.0 if float(y) == 0.0 or float(g) == 0.0 else g * math.inf
+        return g * 0.0 if equal(y, 0.0) or equal(g, 0.0) else g * math.inf
     try:
         return g * y * x ** (y - 1.0)
     except OverflowError:  # a tiny x to a negative power: the slope is beyond the floats
-        if float(g) == 0.0 or float(y) == 0.0:
+        if equal(g, 0.0) or equal(y, 0.0):
             return g * 0.0  # nothing flows back (as where the slope fits), not 0 * inf = nan
-        return g * y * (math.inf if positive(x) or float(y) % 2.0 == 1.0 else -math.inf)  # sign of x**(y-1)
+        return g * y * (math.inf if positive(x) or odd(y) else -math.inf)  # sign of x**(y-1)
 
 
 def power_dy(g, out, x, y):
@@ -313,12 +326,375 @@ def _logsumexp_derivative(g, out, *xs):
 def logsumexp(*xs: float) -> float:
     """log(e**x0 + e**x1 + ...), for one or more inputs.   d/dx_i = e**x_i / sum_j e**x_j = softmax_i.
 
-    Computed as m + log(sum_i e**(x_i - m)) with m = max(x), so no e** overflows and the sum is
-    at least 1: exact for inputs of any size (logsumexp(1000, 1000) is 1000 + log 2).
+    Computed as m + log1p(sum_{i != k} e**(x_i - m)) with m = x_k = max(x), so no e** overflows
+    and the 1 that the largest term adds is never rounded into the small rest: exact for inputs of
+    any size (logsumexp(1000, 1000) is 1000 + log 2, logsumexp(0, -20) is e**-20 to the last digits).
     """
     if any(map(math.isnan, xs)):
         return math.nan
     m = max(xs)
     if math.isinf(m):  # some x is +inf (the result is +inf), or every x is -inf (-inf)
         return m
-    return m + math.log(math.fsum([math.exp(x - m) for x in xs]))
+    k = xs.index(m)
+    return m + math.log1p(math.fsum([math.exp(x - m) for i, x in enumerate(xs) if i != k]))
+
+
+# --- The math functions, the smooth activations, clamp, minimum/maximum and % ----------------------
+#
+# Helpers first: each works on a float (the op's forward) or a Value (the op's Value method), so a
+# derivative rule that uses one works for plain backprop and for create_graph=True alike.
+
+
+def square_root(x):
+    """sqrt(x) for a float or a Value, so derivative rules may use it on either."""
+    return sqrt(x) if isinstance(x, (int, float)) else x.sqrt()
+
+
+def sine(x):
+    """sin(x) for a float or a Value, so derivative rules may use it on either."""
+    return sin(x) if isinstance(x, (int, float)) else x.sin()
+
+
+def cosine(x):
+    """cos(x) for a float or a Value, so derivative rules may use it on either."""
+    return cos(x) if isinstance(x, (int, float)) else x.cos()
+
+
+def hyperbolic_sine(x):
+    """sinh(x) for a float or a Value, so derivative rules may use it on either."""
+    return sinh(x) if isinstance(x, (int, float)) else x.sinh()
+
+
+def hyperbolic_cosine(x):
+    """cosh(x) for a float or a Value, so derivative rules may use it on either."""
+    return cosh(x) if isinstance(x, (int, float)) else x.cosh()
+
+
+def hyperbolic_tangent(x):
+    """tanh(x) for a float or a Value, so derivative rules may use it on either."""
+    return tanh(x) if isinstance(x, (int, float)) else x.tanh()
+
+
+def exp_minus_one(x):
+    """e**x - 1 (expm1, exact for small x) for a float or a Value, so derivative rules may use it on either."""
+    return expm1(x) if isinstance(x, (int, float)) else x.expm1()
+
+
+def error_function(x):
+    """erf(x) for a float or a Value, so derivative rules may use it on either."""
+    return erf(x) if isinstance(x, (int, float)) else x.erf()
+
+
+def divide(g, d):
+    """g / d for a slope whose denominator d >= 0 reaches 0 at the edge of the op's domain (sqrt at
+    0, asin at 1): there the slope is infinite, g * inf, and 0 where g is 0 too (nothing flows
+    back), as for x ** 0.5 at 0. For floats or Values (compared as Values: see `positive`)."""
+    if equal(d, 0.0):
+        return g * 0.0 if equal(g, 0.0) else g * math.inf
+    return g / d
+
+
+def _finite_argument(name: str, x: float) -> None:
+    if math.isinf(x):
+        raise ValueError(f"{name} of an infinite number: {name}({x!r})")
+
+
+def sqrt(x: float) -> float:
+    """Square root, for x >= 0.   d/dx = 1 / (2 sqrt(x)) = 1 / (2 out); inf at x = 0, as x ** 0.5's."""
+    if x < 0.0:
+        raise ValueError(f"sqrt of a negative number: sqrt({x!r})")
+    return math.sqrt(x)
+
+
+def sin(x: float) -> float:
+    """Sine (radians), for finite x.   d/dx = cos(x)."""
+    _finite_argument("sin", x)
+    return math.sin(x)
+
+
+def cos(x: float) -> float:
+    """Cosine (radians), for finite x.   d/dx = -sin(x)."""
+    _finite_argument("cos", x)
+    return math.cos(x)
+
+
+def tan(x: float) -> float:
+    """Tangent (radians), for finite x.   d/dx = 1 + tan(x)**2 = 1 + out**2."""
+    _finite_argument("tan", x)
+    return math.tan(x)
+
+
+def asin(x: float) -> float:
+    """Inverse sine, for -1 <= x <= 1.   d/dx = 1 / sqrt(1 - x**2); inf at x = -1 and 1."""
+    if abs(x) > 1.0:
+        raise ValueError(f"asin of a number outside [-1, 1]: asin({x!r})")
+    return math.asin(x)
+
+
+def acos(x: float) -> float:
+    """Inverse cosine, for -1 <= x <= 1.   d/dx = -1 / sqrt(1 - x**2); -inf at x = -1 and 1."""
+    if abs(x) > 1.0:
+        raise ValueError(f"acos of a number outside [-1, 1]: acos({x!r})")
+    return math.acos(x)
+
+
+def atan(x: float) -> float:
+    """Inverse tangent.   d/dx = 1 / (1 + x**2)."""
+    return math.atan(x)
+
+
+def sinh(x: float) -> float:
+    """Hyperbolic sine (e**x - e**-x) / 2.   d/dx = cosh(x)."""
+    try:
+        return math.sinh(x)
+    except OverflowError:
+        raise OverflowError(f"result too large: sinh({x!r})") from None
+
+
+def cosh(x: float) -> float:
+    """Hyperbolic cosine (e**x + e**-x) / 2.   d/dx = sinh(x)."""
+    try:
+        return math.cosh(x)
+    except OverflowError:
+        raise OverflowError(f"result too large: cosh({x!r})") from None
+
+
+def asinh(x: float) -> float:
+    """Inverse hyperbolic sine.   d/dx = 1 / sqrt(x**2 + 1)."""
+    return math.asinh(x)
+
+
+def acosh(x: float) -> float:
+    """Inverse hyperbolic cosine, for x >= 1.   d/dx = 1 / sqrt((x - 1)(x + 1)); inf at x = 1."""
+    if x < 1.0:
+        raise ValueError(f"acosh of a number < 1: acosh({x!r})")
+    return math.acosh(x)
+
+
+def atanh(x: float) -> float:
+    """Inverse hyperbolic tangent, for -1 < x < 1.   d/dx = 1 / (1 - x**2)."""
+    if abs(x) >= 1.0:
+        raise ValueError(f"atanh of a number outside (-1, 1): atanh({x!r})")
+    return math.atanh(x)
+
+
+def log1p(x: float) -> float:
+    """log(1 + x), exact for small x, for x > -1.   d/dx = 1 / (1 + x)."""
+    if x <= -1.0:
+        raise ValueError(f"log1p of a number <= -1: log1p({x!r})")
+    return math.log1p(x)
+
+
+def expm1(x: float) -> float:
+    """e**x - 1, exact for small x.   d/dx = e**x (not out + 1, which loses e**x for x << 0)."""
+    try:
+        return math.expm1(x)
+    except OverflowError:
+        raise OverflowError(f"result too large: expm1({x!r})") from None
+
+
+LN2, LN10 = math.log(2.0), math.log(10.0)
+
+
+def log2(x: float) -> float:
+    """Base-2 logarithm, for x > 0.   d/dx = 1 / (x log 2)."""
+    if x <= 0.0:
+        raise ValueError(f"log2 of a number <= 0: log2({x!r})")
+    return math.log2(x)
+
+
+def log10(x: float) -> float:
+    """Base-10 logarithm, for x > 0.   d/dx = 1 / (x log 10)."""
+    if x <= 0.0:
+        raise ValueError(f"log10 of a number <= 0: log10({x!r})")
+    return math.log10(x)
+
+
+TWO_OVER_SQRT_PI = 2.0 / math.sqrt(math.pi)
+
+
+def erf(x: float) -> float:
+    """The error function 2/sqrt(pi) * integral from 0 to x of e**-t**2 dt.   d/dx = 2/sqrt(pi) * e**-x**2."""
+    return math.erf(x)
+
+
+_ONE_INPUT = [
+    # name, forward, derivative, derivative_code, functions, reads
+    ("sqrt", sqrt, lambda g, out, x: (divide(g, 2.0 * out),), "divide({g}, 2.0 * {out})", (divide,), "out"),
+    ("sin", sin, lambda g, out, x: (g * cosine(x),), "{g} * cos({x})", (cos,), "x"),
+    ("cos", cos, lambda g, out, x: (-g * sine(x),), "-{g} * sin({x})", (sin,), "x"),
+    ("tan", tan, lambda g, out, x: (g * (1.0 + out * out),), "{g} * (1.0 + {out} * {out})", (), "out"),
+    ("asin", asin, lambda g, out, x: (divide(g, square_root(1.0 - x * x)),), "divide({g}, sqrt(1.0 - {x} * {x}))", (divide, sqrt), "x"),
+    ("acos", acos, lambda g, out, x: (-divide(g, square_root(1.0 - x * x)),), "-divide({g}, sqrt(1.0 - {x} * {x}))", (divide, sqrt), "x"),
+    ("atan", atan, lambda g, out, x: (g / (1.0 + x * x),), "{g} / (1.0 + {x} * {x})", (), "x"),
+    ("sinh", sinh, lambda g, out, x: (g * hyperbolic_cosine(x),), "{g} * cosh({x})", (cosh,), "x"),
+    ("cosh", cosh, lambda g, out, x: (g * hyperbolic_sine(x),), "{g} * sinh({x})", (sinh,), "x"),
+    ("asinh", asinh, lambda g, out, x: (g / square_root(x * x + 1.0),), "{g} / sqrt({x} * {x} + 1.0)", (sqrt,), "x"),
+    ("acosh", acosh, lambda g, out, x: (divide(g, square_root((x - 1.0) * (x + 1.0))),),
+     "divide({g}, sqrt(({x} - 1.0) * ({x} + 1.0)))", (divide, sqrt), "x"),
+    ("atanh", atanh, lambda g, out, x: (g / (1.0 - x * x),), "{g} / (1.0 - {x} * {x})", (), "x"),
+    ("log1p", log1p, lambda g, out, x: (g / (1.0 + x),), "{g} / (1.0 + {x})", (), "x"),
+    ("expm1", expm1, lambda g, out, x: (g * exponential(x),), "{g} * exp({x})", (exp,), "x"),
+    ("log2", log2, lambda g, out, x: (g / (x * LN2),), f"{{g}} / ({{x}} * {LN2!r})", (), "x"),
+    ("log10", log10, lambda g, out, x: (g / (x * LN10),), f"{{g}} / ({{x}} * {LN10!r})", (), "x"),
+    ("erf", erf, lambda g, out, x: (g * TWO_OVER_SQRT_PI * exponential(-x * x),),
+     f"{{g}} * {TWO_OVER_SQRT_PI!r} * exp(-{{x}} * {{x}})", (exp,), "x"),
+    ("sign", sign, lambda g, out, x: (g * 0.0,), "{g} * 0.0", (), ""),
+]
+for _name, _forward, _derivative, _derivative_code, _functions, _reads in _ONE_INPUT:
+    op(_name, _derivative, _name + "({x})", (_derivative_code,), _functions, reads=(_reads,))(_forward)
+del _name, _forward, _derivative, _derivative_code, _functions, _reads
+
+
+@op("leaky_relu", lambda g, out, x, slope: (g, g * 0.0) if positive(x) else (g * slope, g * x),
+    "leaky_relu({x}, {y})", ("({g} if {x} > 0.0 else {g} * {y})", "({g} * 0.0 if {x} > 0.0 else {g} * {x})"),
+    reads=("x y", "x"))
+def leaky_relu(x: float, slope: float) -> float:
+    """x for x > 0, else slope * x (PyTorch's negative_slope, 0.01 by default in Value.leaky_relu).
+
+    d/dx = 1 for x > 0, else slope (slope at exactly 0, as PyTorch); d/dslope = 0 for x > 0, else x.
+    """
+    if slope != slope:
+        return math.nan  # a NaN slope shows even where x > 0 does not use it
+    return x if x > 0.0 else slope * x  # also NaN for a NaN x
+
+
+@op("elu", lambda g, out, x, alpha: (g, g * 0.0) if positive(x) else (g * alpha * exponential(x), g * exp_minus_one(x)),
+    "elu({x}, {y})", ("({g} if {x} > 0.0 else {g} * {y} * exp({x}))", "({g} * 0.0 if {x} > 0.0 else {g} * expm1({x}))"),
+    functions=(exp, expm1), reads=("x y", "x"))
+def elu(x: float, alpha: float) -> float:
+    """x for x > 0, else alpha * (e**x - 1) (alpha 1.0 by default in Value.elu).
+
+    d/dx = 1 for x > 0, else alpha * e**x; d/dalpha = 0 for x > 0, else e**x - 1.
+    """
+    if alpha != alpha:
+        return math.nan  # a NaN alpha shows even where x > 0 does not use it
+    return x if x > 0.0 else alpha * math.expm1(x)
+
+
+SQRT_HALF = math.sqrt(0.5)
+INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
+GELU_BETA = math.sqrt(2.0 / math.pi)  # the tanh approximation's sqrt(2 / pi)
+GELU_KAPPA = 0.044715
+
+
+def gelu_slope(x):
+    """d gelu(x)/dx = Phi(x) + x * phi(x): the normal distribution's cdf and x times its density.
+    For a float or a Value."""
+    return 0.5 * (1.0 + error_function(x * SQRT_HALF)) + x * exponential(-0.5 * x * x) * INV_SQRT_2PI
+
+
+@op("gelu", lambda g, out, x: (g * gelu_slope(x),), "gelu({x})", ("{g} * gelu_slope({x})",), functions=(gelu_slope,), reads=("x",))
+def gelu(x: float) -> float:
+    """x * Phi(x) = x/2 * (1 + erf(x / sqrt 2)), PyTorch's GELU (approximate='none').
+
+    d/dx = Phi(x) + x * phi(x), with phi(x) = e**(-x**2/2) / sqrt(2 pi) (see `gelu_slope`).
+    """
+    return x * 0.5 * (1.0 + math.erf(x * SQRT_HALF))
+
+
+def gelu_tanh_slope(x):
+    """d gelu_tanh(x)/dx = (1 + t)/2 + x/2 * (1 - t**2) * sqrt(2/pi) * (1 + 3 * 0.044715 x**2),
+    with t = tanh(sqrt(2/pi) * (x + 0.044715 x**3)). For a float or a Value."""
+    t = hyperbolic_tangent(GELU_BETA * (x + GELU_KAPPA * x * x * x))
+    return 0.5 * (1.0 + t) + 0.5 * x * (1.0 - t * t) * GELU_BETA * (1.0 + 3.0 * GELU_KAPPA * x * x)
+
+
+@op("gelu_tanh", lambda g, out, x: (g * gelu_tanh_slope(x),), "gelu_tanh({x})", ("{g} * gelu_tanh_slope({x})",),
+    functions=(gelu_tanh_slope,), reads=("x",))
+def gelu_tanh(x: float) -> float:
+    """x/2 * (1 + tanh(sqrt(2/pi) * (x + 0.044715 x**3))), PyTorch's GELU(approximate='tanh').
+
+    d/dx: see `gelu_tanh_slope`.
+    """
+    return 0.5 * x * (1.0 + math.tanh(GELU_BETA * (x + GELU_KAPPA * x * x * x)))
+
+
+def silu_slope(x):
+    """d silu(x)/dx = s * (1 + x * (1 - s)) with s = sigmoid(x). For a float or a Value."""
+    s = logistic(x)
+    return s * (1.0 + x * (1.0 - s))
+
+
+@op("silu", lambda g, out, x: (g * silu_slope(x),), "silu({x})", ("{g} * silu_slope({x})",), functions=(silu_slope,), reads=("x",))
+def silu(x: float) -> float:
+    """x * sigmoid(x) (also called swish).   d/dx = s * (1 + x * (1 - s)), s = sigmoid(x)."""
+    return x * sigmoid(x)
+
+
+def _clamp_derivative(g, out, x, lo, hi):
+    zero = g * 0.0
+    return (
+        g if lo <= x <= hi else zero,  # out is x
+        g if x < lo <= hi else zero,  # out is lo
+        g if x > hi or lo > hi else zero,  # out is hi
+    )
+
+
+def _clamp_derivative_code(g, out, x, lo, hi):
+    return [f"({g} if {lo} <= {x} <= {hi} else {g} * 0.0)", f"({g} if {x} < {lo} <= {hi} else {g} * 0.0)",
+            f"({g} if {x} > {hi} or {lo} > {hi} else {g} * 0.0)"]
+
+
+@op("clamp", _clamp_derivative, "clamp({}, {}, {})", _clamp_derivative_code, reads=lambda n: [(0, 1, 2)] * 3)
+def clamp(x: float, lo: float, hi: float) -> float:
+    """min(max(x, lo), hi), PyTorch's clamp (Value.clamp(min, max) passes -inf or inf for a bound
+    not given; hi wins where lo > hi). NaN in, NaN out.
+
+    d/dx = 1 where lo <= x <= hi (bounds included, as PyTorch), d/dlo = 1 where x < lo <= hi,
+    d/dhi = 1 where x > hi or lo > hi; else 0.
+    """
+    if x != x or lo != lo or hi != hi:
+        return math.nan
+    return min(max(x, lo), hi)
+
+
+def _extreme_derivative(first):
+    """The derivative of maximum (first = x > y) or minimum (first = x < y): the gradient goes to the
+    input that is the result, half to each on a tie (as PyTorch), all to both where one is NaN."""
+    def derivative(g, out, x, y):
+        if first(x, y):
+            return g, g * 0.0
+        if first(y, x):
+            return g * 0.0, g
+        if x >= y:
+            return g * 0.5, g * 0.5
+        return g, g
+    return derivative
+
+
+def _extreme_code(symbol):
+    other = {">": "<", "<": ">"}[symbol]
+    return (f"({{g}} if {{x}} {symbol} {{y}} else {{g}} * 0.0 if {{x}} {other} {{y}} else {{g}} * 0.5 if {{x}} >= {{y}} else {{g}})",
+            f"({{g}} * 0.0 if {{x}} {symbol} {{y}} else {{g}} if {{x}} {other} {{y}} else {{g}} * 0.5 if {{x}} >= {{y}} else {{g}})")
+
+
+@op("maximum", _extreme_derivative(operator.gt), "maximum({x}, {y})", _extreme_code(">"), reads=("x y", "x y"))
+def maximum(x: float, y: float) -> float:
+    """The larger of x and y; NaN if either is NaN (PyTorch's maximum).
+
+    d/dx = 1 where x > y, 1/2 where x = y, else 0 (and d/dy the other way round).
+    """
+    return math.nan if x != x or y != y else max(x, y)
+
+
+@op("minimum", _extreme_derivative(operator.lt), "minimum({x}, {y})", _extreme_code("<"), reads=("x y", "x y"))
+def minimum(x: float, y: float) -> float:
+    """The smaller of x and y; NaN if either is NaN (PyTorch's minimum).
+
+    d/dx = 1 where x < y, 1/2 where x = y, else 0 (and d/dy the other way round).
+    """
+    return math.nan if x != x or y != y else min(x, y)
+
+
+@op("%", lambda g, out, x, y: (g, g * 0.0), "{x} % {y}", ("{g}", "{g} * 0.0"), reads=("", ""))
+def remainder(x: float, y: float) -> float:
+    """x % y = x - y * floor(x / y): Python's %, with the sign of the divisor y, as PyTorch's
+    remainder (not fmod, which keeps x's sign): -1 % 3 is 2.
+
+    d/dx = 1 (away from the jumps at multiples of y). The divisor is a number (``Value % 2.0``;
+    a Value divisor is refused), so no gradient is taken for it: d/dy is given as 0.
+    """
+    if y == 0.0:
+        raise ZeroDivisionError(f"modulo by zero: {x!r} % {y!r}")
+    return x % y

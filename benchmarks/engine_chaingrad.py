@@ -7,7 +7,7 @@ from functools import partial
 from operator import attrgetter
 
 from autograd import Value, no_grad
-from nn import MLP, SGD, mse_loss
+from nn import MLP, SGD, hinge_loss, mse_loss
 
 import workloads
 
@@ -59,6 +59,39 @@ def mlp_step(state, inputs, targets) -> float:
     loss.backward()
     optimizer.step()
     return loss.data
+
+
+def demo_model(layers):
+    """W6: the demo's ``MLP(2, [16, 16, 1])`` with the shared initial weights, and SGD."""
+    model = _mlp(layers)
+    return model, SGD(model.parameters(), lr=workloads.demo_lr(0))
+
+
+def demo_loss(model, inputs, targets):
+    """W6: the demo's loss over the whole batch, and the scores (for the accuracy)."""
+    scores = [model(x) for x in inputs]
+    data_loss = hinge_loss(scores, targets)
+    reg_loss = workloads.DEMO_ALPHA * sum(p * p for p in model.parameters())
+    return data_loss + reg_loss, scores
+
+
+def accuracy(scores: list[float], targets: list[float]) -> float:
+    """W6: the share of points whose score is on their target's side of 0."""
+    return sum((y > 0) == (s > 0) for s, y in zip(scores, targets)) / len(targets)
+
+
+def demo_train(state, inputs, targets, steps: int) -> list:
+    """W6: the demo's training loop for ``steps`` steps; returns each step's (loss, accuracy)."""
+    model, optimizer = state
+    history = []
+    for k in range(steps):
+        optimizer.lr = workloads.demo_lr(k)
+        loss, scores = demo_loss(model, inputs, targets)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        history.append((loss.data, accuracy([s.data for s in scores], targets)))
+    return history
 
 
 # W3, W4, W5: the graph workloads shared with the other engines, in chaingrad Values.

@@ -58,3 +58,26 @@ def mlp_step(state, inputs, targets) -> float:
     value = loss()
     optimizer.step()
     return value
+
+
+def demo_model(layers):
+    """W6: the demo's model and SGD, as eager chaingrad's."""
+    return engine_chaingrad.demo_model(layers)
+
+
+def demo_trace(state, inputs, targets):
+    """W6: the fused training step: the loss with the scores as auxiliary outputs, traced with the
+    optimizer, so each call is zero_grad, forward, backward and the SGD update."""
+    model, optimizer = state
+    return optimizer, trace(lambda: engine_chaingrad.demo_loss(model, inputs, targets), optimizer=optimizer, has_aux=True)
+
+
+def demo_train(state, inputs, targets, steps: int) -> list:
+    """W6: the demo's training loop, one call a step; the accuracy from the replay's scores."""
+    optimizer, step = state
+    history = []
+    for k in range(steps):
+        optimizer.lr = workloads.demo_lr(k)
+        loss, scores = step()
+        history.append((loss, engine_chaingrad.accuracy(scores, targets)))
+    return history

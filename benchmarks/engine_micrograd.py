@@ -98,6 +98,38 @@ def mlp_step(model, inputs, targets) -> float:
     return loss.data
 
 
+def demo_model(layers):
+    """W6: the demo's ``MLP(2, [16, 16, 1])`` with the shared initial weights."""
+    return mlp_model(layers)
+
+
+def _demo_loss(model, X, y):
+    """The loss cell of micrograd's demo.ipynb with the whole batch, as the notebook writes it."""
+    inputs = [list(map(Value, xrow)) for xrow in X]
+    scores = list(map(model, inputs))
+    losses = [(1 + -yi * scorei).relu() for yi, scorei in zip(y, scores)]
+    data_loss = sum(losses) * (1.0 / len(losses))
+    alpha = workloads.DEMO_ALPHA
+    reg_loss = alpha * sum((p * p for p in model.parameters()))
+    total_loss = data_loss + reg_loss
+    accuracy = [(yi > 0) == (scorei.data > 0) for yi, scorei in zip(y, scores)]
+    return total_loss, sum(accuracy) / len(accuracy)
+
+
+def demo_train(model, inputs, targets, steps: int) -> list:
+    """W6: the demo's training loop for ``steps`` steps; returns each step's (loss, accuracy)."""
+    history = []
+    for k in range(steps):
+        total_loss, acc = _demo_loss(model, inputs, targets)
+        model.zero_grad()
+        total_loss.backward()
+        learning_rate = workloads.demo_lr(k)
+        for p in model.parameters():
+            p.data -= learning_rate * p.grad
+        history.append((total_loss.data, acc))
+    return history
+
+
 # W3, W4, W5: the graph workloads shared with the other engines, in micrograd Values.
 chain_build = partial(workloads.chain_build, Value)
 wide_build = partial(workloads.wide_build, Value)

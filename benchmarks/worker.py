@@ -239,7 +239,29 @@ def run_memory(engine, spec):
     return metrics, info
 
 
-WORKLOADS = {"W1": run_seed, "W2": run_mlp, "W3": run_chain, "W4": run_memory, "W5": run_wide}
+def run_demo(engine, spec):
+    """W6: micrograd's demo.ipynb: ``spec["size"]`` steps of its training from the shared initial
+    weights (a fresh model each repeat). "step" is the time per step, with the time to trace and
+    compile (its own metric, "trace") counted in; the warm-up is a run of one step."""
+    layers = workloads.init_weights(workloads.MLP_SIZES, bias=True, seed=workloads.DEMO_WEIGHT_SEED)
+    inputs, targets = workloads.two_moons()
+
+    def run(steps):
+        state = engine.demo_model(layers)
+        times, spent = {}, 0.0
+        if hasattr(engine, "demo_trace"):
+            times["trace"], state = timed(engine.demo_trace, state, inputs, targets)
+            if state is None:
+                return {"trace": times["trace"], "step": times["trace"]}, {}
+            spent = times["trace"]
+        t, history = timed(engine.demo_train, state, inputs, targets, steps)
+        times["step"] = t if history is None else (spent + t) / steps
+        return times, {"history": history, "steps": steps}
+
+    return repeat(lambda: run(spec["size"]), lambda: run(1), spec["repeats"], spec["budget"])
+
+
+WORKLOADS = {"W1": run_seed, "W2": run_mlp, "W3": run_chain, "W4": run_memory, "W5": run_wide, "W6": run_demo}
 
 
 def main() -> None:

@@ -25,6 +25,19 @@ MOONS_SEED = 1
 MOONS_NOISE = 0.1
 MLP_LR = 0.02
 
+# W6 demo: micrograd's demo.ipynb: MLP(2, [16, 16, 1]) on 100 two-moons points (the data of W2),
+# max-margin loss (1/n) sum_i relu(1 - y_i * score_i) + DEMO_ALPHA * sum_p p**2, full-batch SGD with
+# lr = 1.0 - 0.9 * k / DEMO_STEPS at step k, DEMO_STEPS steps; the accuracy is measured at every step.
+DEMO_WEIGHT_SEED = 1337  # micrograd's random.seed in the notebook
+DEMO_ALPHA = 1e-4
+DEMO_STEPS = 100
+
+
+def demo_lr(k: int) -> float:
+    """W6: the notebook's learning rate at step k."""
+    return 1.0 - 0.9 * k / DEMO_STEPS
+
+
 # W3 chain: x_(k+1) = x_k * CHAIN_A + CHAIN_B, starting from x_0 = CHAIN_X0.
 CHAIN_A = 1.0001
 CHAIN_B = 0.001

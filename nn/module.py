@@ -13,6 +13,8 @@ from pathlib import Path
 from typing import Union
 
 from autograd import Value, dot, is_grad_enabled
+from autograd import value as _engine
+from autograd.value import number_leaf
 from autograd.names import label_parameters
 from autograd.ops import OPS
 
@@ -41,6 +43,8 @@ class Module:
     ``self.hidden = Layer(2, 8)`` gives parameters named ``hidden.neurons.3.w.0``. Nothing needs
     registering and no ``super().__init__()`` is needed.
     """
+
+    training = True  # whether the model is training (see `train`); every module starts so
 
     def __call__(self, *args, **kwargs):
         _label_once(self)
@@ -79,6 +83,11 @@ class Module:
         while stack:
             prefix = prefixes[-1]
             for key, item in stack[-1]:
+                if named and type(key) is str and "." in key and isinstance(item, (Value, Module, list, tuple)):
+                    raise ValueError(
+                        f"attribute {prefix}{key!r} of a module has a dot in its name: parameter names join attribute "
+                        "names with dots, so it could collide with another parameter's; rename it"
+                    )
                 if isinstance(item, Value):
                     found.append((f"{prefix}{key}", item) if named else item)
                 elif isinstance(item, (Module, list, tuple)) and id(item) not in seen:
@@ -106,6 +115,71 @@ class Module:
                 listed.add(id(item))
                 named_once.append((name, item))
         return named_once
+
+    def named_modules(self) -> list[tuple[str, Module]]:
+        """("", self), then (name, module) for every submodule, each once, depth first in the order
+        the attributes were assigned (as PyTorch's): ``[("", mlp), ("layers.0", ...), ("layers.0.neurons.0", ...), ...]``."""
+        return [("", self)] + [(name, m) for name, m in self._members(named=True) if isinstance(m, Module)]
+
+    def modules(self) -> list[Module]:
+        """This module and every submodule, each once, in the order of `named_modules`."""
+        return [m for _, m in self.named_modules()]
+
+    def named_children(self) -> list[tuple[str, Module]]:
+        """(name, module) for the submodules directly in this module's attributes (or in lists and
+        tuples there), not those inside them, each once, in order."""
+        found, seen = [], {id(self)}
+        stack, prefixes = [iter(_attributes(self))], [""]
+        while stack:
+            for key, item in stack[-1]:
+                if isinstance(item, Module):
+                    if id(item) not in seen:
+                        seen.add(id(item))
+                        found.append((f"{prefixes[-1]}{key}", item))
+                elif isinstance(item, (list, tuple)) and id(item) not in seen:
+                    seen.add(id(item))
+                    stack.append(enumerate(item))
+                    prefixes.append(f"{prefixes[-1]}{key}.")
+                    break
+            else:
+                stack.pop()
+                prefixes.pop()
+        return found
+
+    def children(self) -> list[Module]:
+        """The submodules directly in this module's attributes, in the order of `named_children`."""
+        return [m for _, m in self.named_children()]
+
+    def apply(self, fn) -> Module:
+        """Call ``fn(module)`` on every submodule and then on this one, children before their parent
+        (PyTorch's order), each module once; returns self. E.g. to set every bias to 0."""
+        done = {id(self)}
+        stack = [(self, iter(self.children()))]
+        while stack:
+            module, children = stack[-1]
+            for child in children:
+                if id(child) not in done:
+                    done.add(id(child))
+                    stack.append((child, iter(child.children())))
+                    break
+            else:
+                stack.pop()
+                fn(module)
+        return self
+
+    def train(self, mode: bool = True) -> Module:
+        """Set ``training`` on this module and every submodule (True: training, as `Dropout` then
+        drops; False: evaluating); returns self, as PyTorch's."""
+        if not isinstance(mode, bool):
+            raise ValueError(f"train(mode) takes True or False, got {mode!r}")
+        for m in self.modules():
+            m.training = mode
+        return self
+
+    def eval(self) -> Module:
+        """``train(False)``: every module evaluates (`Dropout` passes its inputs through); returns self.
+        Graphs are still recorded: wrap the calls in `no_grad` for that."""
+        return self.train(False)
 
     def label_parameters(self) -> None:
         """Label each parameter with its name from `named_parameters` (``layers.0.neurons.2.w.1``,
@@ -260,7 +334,7 @@ def as_inputs(x: Sequence[Value | Number], nin: int) -> list[Value]:
         raise TypeError(f"input must be a sequence of {nin} numbers or Values, got {type(x).__name__}")
     if len(x) != nin:
         raise ValueError(f"expected {nin} inputs, got {len(x)}")
-    return [v if isinstance(v, Value) else Value(v) for v in x]
+    return [v if isinstance(v, Value) else number_leaf(v) for v in x]
 
 
 def _random_source(seed: int | random.Random | None, rng: random.Random | None) -> random.Random:
@@ -284,7 +358,7 @@ class Neuron(Module):
 
     # Slots: read on every call, and faster than instance attributes once a search has looked at
     # the module's __dict__ (which still takes any attribute a user adds).
-    __slots__ = ("nin", "activation", "_activate", "_activate_number", "w", "b")
+    __slots__ = ("nin", "activation", "_activate", "_activate_number", "w", "b", "training")
 
     def __init__(
         self,
@@ -294,6 +368,7 @@ class Neuron(Module):
         rng: random.Random | None = None,
         seed: int | random.Random | None = None,
     ):
+        self.training = True
         self.nin = _check_size("nin", nin)
         self.activation = _check_activation(activation)
         self._activate = ACTIVATIONS[activation]
@@ -308,7 +383,8 @@ class Neuron(Module):
 
     def forward(self, x: list[Value]) -> Value:
         """The neuron's output for x, already checked by `as_inputs`."""
-        if not is_grad_enabled():  # no graph is kept, so no nodes are needed: one leaf with the number
+        if not is_grad_enabled() and not _engine._tracing:  # no graph is kept (and no trace records one):
+            # no nodes are needed, one leaf with the number
             number = self._output_number(x)
             if number is not None:
                 return Value(number)
@@ -341,7 +417,7 @@ class Layer(Module):
     """nout neurons that each see the same nin inputs, drawn one after the other from one
     ``rng`` or ``seed``."""
 
-    __slots__ = ("neurons",)  # as Neuron's
+    __slots__ = ("neurons", "training")  # as Neuron's
 
     def __init__(
         self,
@@ -353,6 +429,7 @@ class Layer(Module):
         seed: int | random.Random | None = None,
     ):
         _check_size("nout", nout)
+        self.training = True
         rng = _random_source(seed, rng)
         self.neurons = [Neuron(nin, activation, bias, rng) for _ in range(nout)]
         self.label_parameters()
@@ -380,7 +457,7 @@ class MLP(Module):
     itself if it is a random.Random).
     """
 
-    __slots__ = ("activation", "layers")  # as Neuron's
+    __slots__ = ("activation", "layers", "training")  # as Neuron's
 
     def __init__(
         self,
@@ -391,6 +468,7 @@ class MLP(Module):
         seed: int | random.Random | None = None,
     ):
         _check_size("nin", nin)
+        self.training = True
         if isinstance(nouts, (str, numbers.Real)) or not hasattr(nouts, "__len__") or len(nouts) == 0:
             raise ValueError(f"nouts must be a non-empty list of layer sizes, got {nouts!r}")
         self.activation = _check_activation(activation)
@@ -429,3 +507,33 @@ class MLP(Module):
         return f"MLP({self.layers[0].neurons[0].nin} -> [{sizes}], bias={bias}, {len(self.parameters())} parameters)"
 
 
+
+
+class Dropout(Module):
+    """Inverted dropout, as torch.nn.Dropout: while training, each input is zeroed with probability
+    ``p`` and the others are scaled by 1 / (1 - p), so each output's expected value is its input;
+    in eval mode (`Module.eval`) the inputs pass through unchanged. The drops are drawn from
+    ``random.Random(seed)`` (or from ``seed`` itself if it is a random.Random).
+
+    Called on a list of Values (or numbers), it returns a list; on one Value, a Value. Under
+    `trace` the drops drawn while tracing are part of the trace: use it eagerly to train.
+    """
+
+    def __init__(self, p: float = 0.5, seed: int | random.Random | None = None):
+        if isinstance(p, bool) or not isinstance(p, numbers.Real) or not 0.0 <= p < 1.0:
+            raise ValueError(f"Dropout p must be a number in [0, 1), got {p!r}")
+        self.p = float(p)
+        self.rng = _random_source(seed, None)
+
+    def forward(self, x):
+        if not self.training or self.p == 0.0:
+            return x
+        scale = 1.0 / (1.0 - self.p)
+        if isinstance(x, Value):
+            return x * (0.0 if self.rng.random() < self.p else scale)
+        if isinstance(x, (str, bytes, Mapping, AbstractSet)) or not isinstance(x, Sequence):
+            raise TypeError(f"Dropout takes a Value or a list of Values, got {type(x).__name__}")
+        return [v * (0.0 if self.rng.random() < self.p else scale) for v in x]
+
+    def __repr__(self) -> str:
+        return f"Dropout(p={self.p})"

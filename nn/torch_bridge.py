@@ -26,11 +26,13 @@ in turn, so the names map as
 `torch_names(model)` gives this mapping for a model. A PyTorch module takes a batch, a tensor of shape
 (batch, nin), and gives (batch, nout): a chaingrad model's one output Value is column 0.
 
-**The same numbers.** In float64 each activation of the converted module is within 1 ulp of
-chaingrad's on the same input, and each weighted sum within 2 (n + 1) u (sum |w_i x_i| + |b|) of
-chaingrad's (n inputs, u = 2**-53: both add the same n + 1 terms, PyTorch in its own order); a whole
-model's outputs are within those bounds carried through the layers. Gradients from one backward agree
-to 1e-12 relative. tests/test_torch_bridge.py checks all three against torch itself.
+**The same numbers.** In float64, on the same input, each activation of the converted module is
+within 1 ulp per rounded op of chaingrad's (tanh, one op in each library, 2 ulp at most: each is
+within 1 ulp of the exact value; sigmoid, three ops in chaingrad, 3 ulp), and each weighted sum within
+2 (n + 1) u (sum |w_i x_i| + |b|) of chaingrad's (n inputs, u = 2**-53: both add the same n + 1
+terms, PyTorch in its own order); a whole model's outputs are within those bounds carried through
+the layers. Gradients from one backward agree to 1e-12, relative to the largest in each tensor, while
+no tanh or sigmoid unit is saturated. tests/test_torch_bridge.py checks all of these against torch.
 
 **What does not convert.** A model of your own `Module` subclass: its ``forward`` is Python that
 `to_torch` cannot turn into PyTorch. Convert its built-in parts one by one (``to_torch(model.hidden)``)
@@ -270,6 +272,12 @@ def _linear_layers(model: Module) -> list[tuple[list[list[float]], list[float] |
                 raise TypeError(f"{where}: neuron {j} is a {type(neuron).__name__}, not a Neuron; to_torch cannot convert it")
             if len(neuron.w) != len(first.w) or neuron.activation != first.activation or (neuron.b is None) != (first.b is None):
                 raise ValueError(f"{where}: neuron {j} differs from neuron 0 in its inputs, activation or bias, so they are not one torch.nn.Linear")
+        if not isinstance(first.activation, str):
+            name = getattr(first.activation, "__qualname__", type(first.activation).__name__)
+            raise ValueError(
+                f"{where}: its activation is a Python function ({name}), which to_torch cannot turn into a "
+                f"torch.nn module; use an activation by name: 'linear', {', '.join(map(repr, TORCH_ACTIVATIONS))}"
+            )
         if first.activation != "linear" and first.activation not in TORCH_ACTIVATIONS:
             raise ValueError(
                 f"{where}: activation {first.activation!r} has no torch.nn module here; to_torch converts "

@@ -51,6 +51,11 @@ def save_torch_checkpoint(source: str | os.PathLike, target: str | os.PathLike) 
         for prefix, part in modules.items():
             if "nin" not in part:
                 continue
+            held = sum(name.startswith(prefix + ".") for name in state)
+            count = _parameter_count(part)
+            if count != held:  # checked before anything is built: a short file cannot ask for a huge model
+                raise ValueError(f"{source} describes a {prefix} of {count if count is not None else 'no valid number of'} "
+                                 f"parameters, but holds {held}")
             settings = {key: value for key, value in part.items() if key != "class"}
             try:
                 built = BUILT_INS[part["class"]](**settings)
@@ -75,6 +80,19 @@ def save_torch_checkpoint(source: str | os.PathLike, target: str | os.PathLike) 
     buffer = io.BytesIO()
     torch.save(dict(tensors), buffer)
     return write_atomically(Path(target), buffer.getvalue())
+
+
+def _parameter_count(part: dict) -> int | None:
+    """How many parameters the built-in model described by ``part`` has; None if it is not a
+    valid description of one."""
+    try:
+        sizes = [part["nin"], *part["nouts"]] if part["class"] == "MLP" else [part["nin"], part.get("nout", 1)]
+        bias = part["bias"]
+    except (KeyError, TypeError):
+        return None
+    if not all(type(n) is int and n >= 1 for n in sizes) or type(bias) is not bool:
+        return None
+    return sum((before + bias) * after for before, after in zip(sizes, sizes[1:]))
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -7,8 +7,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from autograd import Value
-from nn import MLP, SGD, Layer, Module, Neuron, mse_loss
+from autograd import Value, enable_grad, is_grad_enabled, no_grad
+from nn import MLP, SGD, Dropout, Layer, Module, Neuron, mse_loss
 
 
 class Net(Module):
@@ -267,3 +267,144 @@ def test_a_model_can_be_deep_copied_and_pickled_with_what_was_added_to_it():
         assert twin.state_dict() == model.state_dict() and "gain" in twin.state_dict()
         assert twin.parameters()[0] is not model.parameters()[0]
         assert twin([1.0, 2.0]).data == model([1.0, 2.0]).data
+
+
+# --- module habits: train/eval, modules, children, apply, Dropout, no_grad as a decorator ----------
+
+
+class WithDropout(Module):
+    def __init__(self):
+        self.hidden = Layer(2, 4, activation="tanh", seed=1)
+        self.drop = Dropout(0.5, seed=3)
+        self.out = Layer(4, 1, activation="linear", seed=2)
+
+    def forward(self, x):
+        return self.out(self.drop(self.hidden(x)))[0]
+
+
+def test_named_modules_lists_every_module_once_depth_first_in_assignment_order():
+    model = Net()
+    assert [name for name, _ in model.named_modules()] == ["", "hidden", "hidden.neurons.0", "hidden.neurons.1", "hidden.neurons.2", "out"]
+    assert model.modules() == [m for _, m in model.named_modules()]
+    assert model.modules()[0] is model and model.modules()[1] is model.hidden
+    mlp = MLP(2, [3, 1], seed=0)
+    mlp.twin = mlp.layers[0]  # shared: met once, under its first name
+    assert [name for name, _ in mlp.named_modules()][:2] == ["", "layers.0"] and "twin" not in dict(mlp.named_modules())
+
+
+def test_children_are_the_direct_submodules_only():
+    model = Net()
+    assert model.named_children() == [("hidden", model.hidden), ("out", model.out)]
+    mlp = MLP(2, [3, 4, 1], seed=0)
+    assert mlp.children() == mlp.layers and [n for n, _ in mlp.named_children()] == ["layers.0", "layers.1", "layers.2"]
+    assert mlp.layers[0].neurons[0].children() == []
+
+
+def test_apply_visits_children_before_their_parent_as_pytorch():
+    model = Net()
+    seen = []
+    assert model.apply(lambda m: seen.append(m)) is model
+    # torch.nn.Module.apply: for child in children(): child.apply(fn); then fn(self)
+    assert seen == [*model.hidden.neurons, model.hidden, model.out, model]
+
+    def zero_biases(m):
+        if isinstance(m, Neuron) and m.b is not None:
+            m.b.data = 0.0
+
+    model.apply(zero_biases)
+    assert [n.b.data for n in model.hidden.neurons] == [0.0, 0.0, 0.0] and model.out.b.data == 0.0
+
+
+def test_train_and_eval_set_training_on_every_submodule_and_return_the_model():
+    model = WithDropout()
+    assert all(m.training for m in model.modules())
+    assert model.eval() is model
+    assert [m.training for m in model.modules()] == [False] * len(model.modules())
+    model.drop.train()  # one submodule alone
+    assert model.drop.training and not model.training and not model.hidden.training
+    assert model.train() is model and all(m.training for m in model.modules())
+    with pytest.raises(ValueError, match="True or False"):
+        model.train("no")
+
+
+def test_eval_keeps_the_fast_parameter_listing_and_the_parameters():
+    mlp = MLP(2, [3, 1], seed=0)
+    before = mlp.parameters()
+    mlp.eval()
+    assert mlp.parameters() == before == [p for _, p in mlp.named_parameters()]
+    assert "training" not in mlp.state_dict()
+
+
+def test_dropout_zeroes_with_probability_p_and_scales_the_rest_by_one_over_one_minus_p():
+    drop = Dropout(0.25, seed=7)
+    xs = [Value(1.0) for _ in range(4000)]
+    out = drop(xs)
+    kept = [v.data for v in out if v.data != 0.0]
+    assert set(kept) == {1.0 / 0.75}
+    assert abs(len(kept) / 4000 - 0.75) < 0.03  # 0.03 is about 4.4 standard deviations
+    assert [v.data for v in Dropout(0.25, seed=7)(xs)] == [v.data for v in out]  # the seed decides
+    y = drop(Value(2.0))
+    assert isinstance(y, Value) and y.data in (0.0, 2.0 / 0.75)
+
+
+def test_dropout_gradient_is_the_mask_over_one_minus_p():
+    xs = [Value(0.5) for _ in range(20)]
+    out = Dropout(0.5, seed=1)(xs)
+    total = out[0]
+    for v in out[1:]:
+        total = total + v
+    total.backward()
+    assert [x.grad for x in xs] == [2.0 if v.data else 0.0 for v in out]
+
+
+def test_dropout_in_eval_mode_and_with_p_zero_is_the_identity():
+    xs = [Value(1.0), Value(-2.0)]
+    drop = Dropout(0.9, seed=0)
+    drop.eval()
+    assert drop(xs) is xs
+    assert Dropout(0.0)(xs) is xs
+    model = WithDropout()
+    model.eval()
+    assert model([0.3, -0.2]).data == model([0.3, -0.2]).data  # no drops: the same every call
+    model.train()
+    assert len({model([0.3, -0.2]).data for _ in range(20)}) > 1
+
+
+@pytest.mark.parametrize("p", [1.0, -0.1, 1.5, True, "0.5", float("nan")])
+def test_dropout_p_must_be_in_zero_to_one(p):
+    with pytest.raises(ValueError, match=r"Dropout p must be a number in \[0, 1\)"):
+        Dropout(p)
+
+
+def test_no_grad_and_enable_grad_are_decorators_too():
+    @no_grad()
+    def evaluate(x):
+        return (x * 2.0, is_grad_enabled())
+
+    @no_grad
+    def bare(x):
+        return x * 3.0
+
+    @enable_grad()
+    def recording():
+        return is_grad_enabled()
+
+    x = Value(1.5)
+    out, enabled = evaluate(x)
+    assert out.data == 3.0 and not enabled and is_grad_enabled()
+    assert out.op == ""  # a leaf: no graph was recorded
+    assert bare(x).data == 4.5 and bare.__name__ == "bare"
+    with no_grad():
+        assert recording() and not is_grad_enabled()
+    with pytest.raises(TypeError, match="decorates a function"):
+        no_grad()(3)
+
+
+def test_a_parameter_attribute_with_a_dot_in_its_name_is_refused():
+    model = Module()
+    model.a = Neuron(1, seed=0)
+    setattr(model, "a.w.0", Value(1.0))  # would collide with a.w.0, the neuron's weight
+    with pytest.raises(ValueError, match=r"'a.w.0'.*dot in its name"):
+        model.state_dict()
+    with pytest.raises(ValueError, match="dot in its name"):
+        model.named_parameters()

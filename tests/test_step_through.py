@@ -424,13 +424,16 @@ def takes(name, n):
         OPS[name].forward(*[0.5] * n)
     except TypeError:
         return False
+    except (ArithmeticError, ValueError):
+        pass  # outside the op's domain (acosh(0.5)), but it takes n inputs
     return True
 
 
 @pytest.mark.parametrize("name, n", [(name, n) for name in sorted(OPS) for n in range(1, 6) if takes(name, n)])
 def test_every_ops_steps_read_the_nodes_its_table_entry_names(name, n):
     entry = OPS[name]
-    xs = [Value(0.4 + 0.3 * i, f"x{i}") for i in range(n)]
+    shift = 0.0 if name != "acosh" else 1.0  # acosh needs x >= 1
+    xs = [Value(shift + 0.4 + 0.3 * i, f"x{i}") for i in range(n)]
     out = apply(entry, *xs)
     out.label = "out"
     steps = [s for s in step_through(out).steps if s.kind == "backward" and s.output is out]

@@ -19,6 +19,7 @@ The bounds tested, in float64 (u = 2**-53, the unit roundoff):
   that is large, in either library.)
 """
 
+import json
 import math
 import os
 import subprocess
@@ -361,10 +362,17 @@ def test_the_checkpoint_command_runs_as_a_module(tmp_path):
 def test_the_checkpoint_command_says_what_is_wrong_and_writes_nothing(tmp_path, capsys):
     (tmp_path / "old.pt").write_bytes(b"old")
     (tmp_path / "notes.json").write_text("[1, 2]")
+    (tmp_path / "plain.json").write_text('{"w.0": 1.0, "b": 0.5}')
     MLP(2, [1], seed=0).save(tmp_path / "model.json")
+    SpiralNet().save(tmp_path / "huge.json")
+    saved = json.loads((tmp_path / "huge.json").read_text())
+    saved["model"]["modules"]["hidden"]["nout"] = 10**6  # 1,000,000 neurons asked for by a 2 KB file
+    (tmp_path / "huge.json").write_text(json.dumps(saved))
     cases = [
         (["missing.json", "old.pt"], "error: no such file: "),
         (["notes.json", "old.pt"], "notes.json is not a saved model"),
+        (["plain.json", "old.pt"], "plain.json is a plain state dict (the older format)"),
+        (["huge.json", "old.pt"], "huge.json describes a hidden of 3000000 parameters, but holds 24"),
         (["model.json", "no/such/folder/model.pt"], "folder does not exist"),
         (["model.json", "model.json"], "is the file to convert"),
     ]
@@ -372,4 +380,4 @@ def test_the_checkpoint_command_says_what_is_wrong_and_writes_nothing(tmp_path, 
         assert checkpoint_main([str(tmp_path / source), str(tmp_path / target)]) == 1
         assert message in capsys.readouterr().err
     assert (tmp_path / "old.pt").read_bytes() == b"old"
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["model.json", "notes.json", "old.pt"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["huge.json", "model.json", "notes.json", "old.pt", "plain.json"]

@@ -72,3 +72,14 @@ def test_a_layer_whose_neurons_differ_is_refused():
     layer.neurons[1] = Neuron(2, "relu", seed=0)
     with pytest.raises(ValueError, match="neuron 1 differs from neuron 0"):
         to_torch(layer)
+
+
+def test_an_activation_given_as_a_function_is_refused_naming_it():
+    def swish(v):
+        return v * v.sigmoid()
+
+    layer = Layer(2, 3, "tanh", seed=0)
+    for neuron in layer.neurons:
+        neuron.activation = swish
+    with pytest.raises(ValueError, match=r"Layer: its activation is a Python function \(.*swish\), which to_torch cannot"):
+        to_torch(layer)

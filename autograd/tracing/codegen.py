@@ -11,7 +11,7 @@ from typing import Callable
 from ..backward import _one_pass_at_a_time, topological_order
 from ..ops import OPS, Op
 from ..value import Value, _recording
-from .recording import _Recording, number
+from .recording import INT, _Recording, integer, number
 
 TERMS_PER_LINE = 50  # a longer gradient sum goes on several lines (keeps compile() shallow)
 SYMBOLS = {operator.lt: "<", operator.le: "<=", operator.gt: ">", operator.ge: ">="}
@@ -39,16 +39,19 @@ def _functions() -> dict[str, Callable]:
 
 def _namespace() -> dict:
     return {"sum": sum, "inf": math.inf, "nan": math.nan, "GuardFailed": GuardFailed, "number": number,
-            "sequence": sequence, "grad_enabled": _recording.get, "lock": _one_pass_at_a_time, **_functions()}
+            "sequence": sequence, "integer": integer, "grad_enabled": _recording.get, "lock": _one_pass_at_a_time, **_functions()}
 
 
 def literal(x: float) -> str:
-    """A float as Python source that evaluates to exactly it (negative numbers in parentheses)."""
+    """A number as Python source for ``float(x)`` exactly: ``repr`` of a plain float (negative
+    numbers in parentheses). A float subclass (``numpy.float64``) is read as the float it holds,
+    without calling any method of its own (its ``__repr__`` would write ``np.float64(2.0)``)."""
+    x = float.__float__(x) if isinstance(x, float) else float(x)
     if x != x:
         return "nan"
     if x in (math.inf, -math.inf):
         return "inf" if x > 0 else "(-inf)"
-    text = repr(x)
+    text = float.__repr__(x)
     return f"({text})" if text.startswith("-") else text
 
 
@@ -86,20 +89,31 @@ def _argument_names(shape: tuple, names: _Names, labels: list[str]) -> tuple[lis
     inputs: list[str] = []
     top = [names.fresh(f"arg{i}") for i in range(len(shape))]
     lines.append(f"    {', '.join(top)}{',' if len(top) == 1 else ''} = args" if top else "    () = args")
-    stack = [(n, s) for n, s in reversed(list(zip(top, shape)))]
+    stack = [(n, s, 0) for n, s in reversed(list(zip(top, shape)))]
     by_name: dict[str, str] = {}
+    items = 0
+    ints: list[str] = []
     while stack:
-        name, s = stack.pop()
+        name, s, depth = stack.pop()
+        if s == INT:
+            ints.append(f"integer({name})")
+            continue
         if s is None:
             label = labels[len(inputs)]
             input_name = names.for_label(label, f"x{len(inputs)}")
             by_name[input_name] = name
             inputs.append(input_name)
             continue
-        parts = [names.fresh(f"{name}_{i}") for i in range(len(s))]
+        # arg0_1 for an item of a top-level argument; deeper ones are numbered (s1, s2, ...), so a
+        # name's length does not grow with the depth of nesting
+        parts = []
+        for i in range(len(s)):
+            items += 1
+            parts.append(names.fresh(f"{name}_{i}" if depth == 0 else f"s{items}"))
         lines.append(f"    {', '.join(parts)}{',' if len(parts) == 1 else ''} = sequence({name})" if parts else f"    () = sequence({name})")
-        stack.extend(reversed(list(zip(parts, s))))
-    lines.append(f"    return ({', '.join(f'number({by_name[n]})' for n in inputs)}{',' if len(inputs) == 1 else ''})")
+        stack.extend((n, t, depth + 1) for n, t in reversed(list(zip(parts, s))))
+    numbers_ = f"({', '.join(f'number({by_name[n]})' for n in inputs)}{',' if len(inputs) == 1 else ''})"
+    lines.append(f"    return {numbers_}, ({', '.join(ints)}{',' if len(ints) == 1 else ''}), None")
     return lines, inputs
 
 
@@ -124,40 +138,47 @@ def _sum_lines(name: str, terms: list[str], indent: str = "    ") -> list[str]:
 class _Path:
     """The generated code for one path through fn (one set of guard outcomes)."""
 
-    def __init__(self, recording: _Recording, fn_name: str, reserved: set, input_names: list[str], index: int):
+    def __init__(self, recording: _Recording, fn_name: str, reserved: set, input_names: list[str], index: int,
+                 aux: list | None = None, update=None):
         self.recording = recording
         self.index = index
+        # has_aux: the Values and numbers of fn's aux, flattened; update: the fused step's OptimizerStep
+        self.aux = aux
+        self.update = update
         self.branches: dict[int, _Path] = {}  # guard index -> the path taken when it comes out otherwise
         self.fn_name = fn_name if index == 0 else f"{fn_name}_path_{index}"
         self._name_nodes(reserved, input_names)
+        self._base_name = fn_name
+        self.write()
+
+    def write(self) -> None:
+        """Write and compile the path's code (again, when the fused step's update rule changed)."""
         self.source = self._write(grads_of="live")
-        self.run = _compile(self.source, self.fn_name, f"<trace of {fn_name}, path {index}>", self.guard_constants)
+        self.run = _compile(self.source, self.fn_name, f"<trace of {self._base_name}, path {self.index}>",
+                            self.guard_constants, self.update.functions() if self.update else None)
         self._value_and_grad: Callable | None = None
+        self._with_input_grads: Callable | None = None
 
     def _name_nodes(self, reserved: set, input_names: list[str]) -> None:
         rec = self.recording
-        self._names = names = _Names(reserved | set(input_names))
+        # every name the code binds is taken once: fn's def name, the inputs' names, then the nodes'
+        # (a label that is free), then made-up ones; so a guard's number never shadows the def
+        self._names = names = _Names(reserved | set(input_names) | {self.fn_name})
         self.names: dict[Value, str] = dict(zip(rec.inputs, input_names))
-        self.live: list[Value] = []
+        if self.update is not None:
+            names.taken |= self.update.reserved()
+        self.live: tuple[Value, ...] = rec.live
+        if self.aux:  # an aux Value fn did not compute with: read like a live node, given no .grad
+            seen = set(rec.live) | set(rec.inputs) | set(rec.order) | set(rec.constant)
+            extra = [x for x in dict.fromkeys(x for x in self.aux if isinstance(x, Value)) if x not in seen]
+            self.live = self.live + tuple(extra)
+        for j, node in enumerate(self.live):
+            self.names[node] = names.for_label(node.label, f"p{j}")
+        made = 0
         for step in rec.order:
-            if type(step) is int:
-                continue
-            for p in step.parents:
-                if rec.kind.get(p) == "live" and p not in self.names:
-                    self.names[p] = names.for_label(p.label, f"p{len(self.live)}")
-                    self.live.append(p)
-            if step not in rec.constant and rec.kind.get(step) != "live":
-                self.names[step] = names.for_label(step.label, f"v{len(self.names) - len(input_names) - len(self.live) + 1}")
-        for _, a, b, _ in rec.guards:
-            for operand in (a, b):
-                if isinstance(operand, Value) and rec.kind.get(operand) == "live" and operand not in self.names:
-                    self.names[operand] = names.for_label(operand.label, f"p{len(self.live)}")
-                    self.live.append(operand)
-        out = rec.out
-        if rec.kind.get(out) == "live" and out not in self.names:
-            self.names[out] = names.for_label(out.label, f"p{len(self.live)}")
-            self.live.append(out)
-        self.live = tuple(self.live)
+            if type(step) is not int:
+                made += 1
+                self.names[step] = names.for_label(step.label, f"v{made}")
         self.grad_names = {node: names.fresh(f"d_{name}") for node, name in self.names.items()}
         self.guard_constants: dict[str, object] = {}
 
@@ -180,9 +201,14 @@ class _Path:
         no_grad, the backward lines and the .grad updates, or (for "inputs") the input gradients."""
         rec = self.recording
         inputs = [self.names[x] for x in rec.inputs]
-        head = f"def {self.fn_name}(live{''.join(', ' + n for n in inputs)}):"
+        stepping = self.update is not None and grads_of != "inputs"
+        head = f"def {self.fn_name}(live{', _optimizer' if stepping else ''}{''.join(', ' + n for n in inputs)}):"
         lines = [head]
-        what = "adds d(output)/d(leaf) to each live leaf's .grad" if grads_of == "live" else "returns d(output)/d(input) for each input"
+        guards: list[str] = []
+        if grads_of == "live":
+            self.guards = guards  # the outcomes this path was traced with, as text for its heading
+        what = {"live": "adds d(output)/d(node) to each live node's .grad", "inputs": "returns d(output)/d(input) for each input",
+                "both": "adds d(output)/d(node) to each live node's .grad and returns d(output)/d(input) for each input"}[grads_of]
         lines.append(f'    """Forward pass, then backward pass: {what}."""')
         for j, leaf in enumerate(self.live):
             note = f"  # {comment(leaf.label)}" if leaf.label and leaf.label != self.names[leaf] else ""
@@ -193,26 +219,44 @@ class _Path:
                 if not (isinstance(a, Value) and a not in rec.constant or isinstance(b, Value) and b not in rec.constant):
                     continue  # compares constants: always the same outcome
                 check = f"{self.expr(a)} {SYMBOLS[test]} {self.expr(b)}"
+                if grads_of == "live":
+                    guards.append(f"{check} is {outcome}")
                 lines.append(f"    if {'not ' if outcome else ''}{check}: raise GuardFailed({step})"
                              f"  # traced with {check} {outcome}")
-            elif step not in rec.constant and rec.kind.get(step) != "live":
-                entry = OPS[step.op]
-                code = entry.code(*map(self.expr, step.parents))
+            else:
+                op, sources = rec.detached.get(step, (step.op, step.parents))
+                code = OPS[op].code(*map(self.expr, sources)) if op is not None else self.expr(sources[0])
                 note = f"  # {comment(step.label)}" if step.label and step.label != self.names[step] else ""
                 lines.append(f"    {self.names[step]} = {code}{note}")
         out = self.expr(rec.out)
+        if self.aux is not None or stepping:
+            # what the call returns, as the forward pass computed it (before the update moves any p)
+            aux = ""
+            if self.aux is not None:
+                aux = ", ".join(self.expr(x) if isinstance(x, Value) else literal(x) for x in self.aux)
+                aux = f", ({aux}{',' if len(self.aux) == 1 else ''})"
+            lines.append(f"    _result = {out}{aux}")
+            out = "_result"
         targets = list(self.live) if grads_of == "live" else list(dict.fromkeys(rec.inputs))
+        if grads_of == "both":
+            targets = list(self.live) + [x for x in dict.fromkeys(rec.inputs)]
         if grads_of == "live":
             lines.append("    if not grad_enabled():")
             lines.append(f"        return {out}")
         grads = self._backward_lines(targets, lines)
-        if grads_of == "live":
-            written = [leaf for leaf in self.live if leaf in grads]
-            if written:
+        if grads_of in ("live", "both"):
+            params = set(self.update.params()) if stepping else set()
+            written = [leaf for leaf in self.live if leaf in grads and leaf not in params]
+            if written or stepping:
                 lines.append("    with lock:  # backward()'s lock: threads may share parameters")
                 for j, leaf in enumerate(self.live):
-                    if leaf in grads:
+                    if leaf in grads and leaf not in params:
                         lines.append(f"        live[{j}].grad += {grads[leaf]}")
+            if stepping:
+                value_of = {p: self.names[p] for p in params if p in self.names}
+                grad_of = {p: grads[p] for p in params if p in grads}
+                lines += self.update.lines(value_of, grad_of, self._names.fresh, "        ")
+        if grads_of == "live":
             lines.append(f"    return {out}")
         else:
             lines.append(f"    return {out}, [{', '.join(grads.get(x, '0.0') for x in rec.inputs)}]")
@@ -223,24 +267,27 @@ class _Path:
         targets, each the sum of its inputs' contributions in the order backward() adds them.
         Returns the gradient expression of each target reached."""
         rec = self.recording
-        needs: set[Value] = set(t for t in targets if t not in rec.constant)
-        for step in rec.order:
-            if type(step) is not int and any(p in needs for p in step.parents):
-                needs.add(step)
         out = rec.out
+        wanted = set(t for t in targets if t not in rec.constant)
+        order = topological_order(out, leaves=False)  # backward()'s own walk, live op nodes included
+        needs = set(wanted)
+        for node in order:
+            if node not in needs and any(p in needs for p in node.parents):
+                needs.add(node)
         if out not in needs:
             return {}
         lines.append("    # backward: d_v is d(output)/d(v), the sum of what each use of v passes back")
         terms: dict[Value, list[str]] = {}
         grads: dict[Value, str] = {}
-        for node in reversed(topological_order(out, leaves=False)):
-            if node not in needs or rec.kind.get(node) == "live":  # a live op node is read, like a leaf
+        for node in reversed(order):
+            if node not in needs:
                 continue
             g = self.grad_names[node]
             if node is out:
                 lines.append(f"    {g} = 1.0")
             else:
                 lines.extend(_sum_lines(g, terms.pop(node)))
+            grads[node] = g
             entry: Op = OPS[node.op]
             if entry.derivative_code is None:
                 raise NotImplementedError(f"trace: op {node.op!r} has no derivative_code in the op table (autograd/ops.py)")
@@ -248,7 +295,7 @@ class _Path:
             for parent, partial in zip(node.parents, partials):
                 if parent in needs:
                     terms.setdefault(parent, []).append(partial)
-        if not out.parents or rec.kind.get(out) == "live":
+        if not out.parents:
             grads[out] = "1.0"
         for leaf in targets:
             if leaf in terms:
@@ -256,6 +303,14 @@ class _Path:
                 lines.extend(_sum_lines(g, terms.pop(leaf)))
                 grads[leaf] = g
         return grads
+
+    def with_input_grads(self) -> Callable:
+        """The function that adds to the live nodes' .grad and also returns the inputs' gradients."""
+        if self._with_input_grads is None:
+            source = self._write(grads_of="both")
+            self._with_input_grads = _compile(source, self.fn_name, f"<trace of {self.fn_name}, Value arguments>",
+                                              self.guard_constants, self.update.functions() if self.update else None)
+        return self._with_input_grads
 
     def value_and_grad(self) -> Callable:
         if self._value_and_grad is None:
@@ -274,18 +329,25 @@ class _Path:
         try:
             for step in rec.order:
                 if type(step) is not int and step not in values:
-                    values[step] = OPS[step.op].forward(*[values[p] for p in step.parents])
+                    op, sources = rec.detached.get(step, (step.op, step.parents))
+                    numbers_of = [values[p] for p in sources]
+                    values[step] = OPS[op].forward(*numbers_of) if op is not None else numbers_of[0]
         except (ArithmeticError, ValueError) as eager:
             return eager
         return error
 
 
-def _compile(source: str, name: str, filename: str, constants: dict | None = None) -> Callable:
-    """Compile generated source and return its function; tracebacks show its lines."""
+def _compile(source: str, name: str, filename: str, constants: dict | None = None,
+             functions: dict | None = None) -> Callable:
+    """Compile generated source and return its function; tracebacks show its lines. ``functions``:
+    what an optimizer's update rule calls (sqrt), besides the op table's functions."""
     import linecache  # imported here: it is slow to import, and only tracing needs it
 
     linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
     namespace = _namespace()
+    for key, f in (functions or {}).items():
+        if namespace.setdefault(key, f) is not f:
+            raise RuntimeError(f"trace: the update rule calls {key!r}, which the generated code names otherwise")
     namespace.update(constants or {})
     exec(compile(source, filename, "exec"), namespace)
     return namespace[name]
