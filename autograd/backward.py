@@ -12,7 +12,7 @@ from contextlib import contextmanager, nullcontext
 from typing import Sequence
 
 from .ops import OPS
-from .value import Value, enable_grad
+from .value import Value, enable_grad, number_leaf
 
 
 _PARENTS_DONE = object()  # stack marker: the node below it has all its parents in the order
@@ -147,11 +147,11 @@ def grad(output: Value, inputs: Sequence[Value], create_graph: bool = False) -> 
         if not isinstance(x, Value):
             raise TypeError(f"grad() inputs must be Values, got {type(x).__name__} at index {i}")
     with _gradient_pass() as touched, enable_grad() if create_graph else nullcontext():
-        _sum_gradients(output, Value(1.0) if create_graph else 1.0, create_graph, touched)
+        _sum_gradients(output, number_leaf(1.0) if create_graph else 1.0, create_graph, touched)
         results = []
         for x in inputs:
             g = x._grad_sum
             if g is None:  # output does not depend on x
-                g = Value(0.0) if create_graph else 0.0
+                g = number_leaf(0.0) if create_graph else 0.0
             results.append(g)
         return results

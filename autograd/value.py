@@ -338,6 +338,17 @@ def as_value(x: object) -> Value:
     return constant
 
 
+def number_leaf(x: Number) -> Value:
+    """A new leaf for the plain number x, as library code makes one for a number it was given (a
+    model's float inputs, grad()'s seed). Under `autograd.trace` it is the trace's own, a literal,
+    like the 2.0 an op turns into a Value: only a Value that fn's own code makes is taken to be
+    one fn may keep."""
+    leaf = Value(x)
+    if _tracing:
+        _trace_numbers((leaf,), (x,))
+    return leaf
+
+
 def apply(op: Op, *inputs: object):
     """A new Value: ``op`` applied to Values or real numbers (numbers become constant leaves); it
     records its inputs unless in `no_grad`.

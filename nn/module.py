@@ -14,6 +14,7 @@ from typing import Union
 
 from autograd import Value, dot, is_grad_enabled
 from autograd import value as _engine
+from autograd.value import number_leaf
 from autograd.names import label_parameters
 from autograd.ops import OPS
 
@@ -333,7 +334,7 @@ def as_inputs(x: Sequence[Value | Number], nin: int) -> list[Value]:
         raise TypeError(f"input must be a sequence of {nin} numbers or Values, got {type(x).__name__}")
     if len(x) != nin:
         raise ValueError(f"expected {nin} inputs, got {len(x)}")
-    return [v if isinstance(v, Value) else Value(v) for v in x]
+    return [v if isinstance(v, Value) else number_leaf(v) for v in x]
 
 
 def _random_source(seed: int | random.Random | None, rng: random.Random | None) -> random.Random:

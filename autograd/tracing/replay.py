@@ -297,9 +297,9 @@ class Traced:
         return result
 
     def __call__(self, *args, **kwargs):
-        """fn(*args, **kwargs)'s number. With grad mode on, also adds d(output)/d(leaf) to every live
-        leaf's .grad, the same numbers as ``fn(*args).backward()``; inside no_grad only the forward
-        runs. With an optimizer, a call is the whole training step: ``opt.zero_grad()``, that
+        """fn(*args, **kwargs)'s number. With grad mode on, also adds d(output)/d(node) to every live
+        node's .grad and to each Value argument's, the same numbers as ``fn(*args).backward()``;
+        inside no_grad only the forward runs. With an optimizer, a call is the whole training step: ``opt.zero_grad()``, that
         backward, ``opt.step()``. With has_aux, returns (number, aux as floats)."""
         return self._run(self._arguments(args, kwargs), _main)
 
@@ -360,11 +360,13 @@ def trace(fn: Callable, *example_args, has_aux: bool = False, optimizer=None, ma
       a call that needs one more raises RuntimeError.
     - keyword arguments: a call takes the same keys (in any order), else TypeError.
 
-    Each number (or Value) in the arguments, which may be nested lists or tuples, becomes an input.
-    Leaves that fn reaches otherwise are live when something besides the graph refers to them (a
-    model's parameters): each replay reads their .data and adds to their .grad. Other leaves, and
-    nodes made of them alone, are constants in the code. Comparisons of Values are guards: a replay
-    where one comes out otherwise traces fn again for that path. Reading .data or float(v) inside
-    fn leaves the graph: that number is baked into the trace.
+    Each number (or Value) in the arguments, which may be nested lists or tuples, becomes an input
+    (a Value passed gets its .grad at each replay); an int stays an int, baked in with a guard on
+    its value. Which nodes are live is decided by when they were made: nodes made before the call
+    (parameters, captured Values) and leaves fn makes with Value(x) are live: each replay reads
+    their .data and adds to their .grad. Nodes made during the call are the trace's own, recomputed
+    in fn's order (literals if made of plain numbers alone). Comparisons of Values are guards: a
+    replay where one comes out otherwise traces fn again for that path. Reading a traced Value's
+    number inside fn bakes it in, with a `TraceWarning`.
     """
     return Traced(fn, example_args, example_kwargs, has_aux=has_aux, optimizer=optimizer, max_paths=max_paths)
