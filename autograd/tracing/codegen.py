@@ -112,7 +112,9 @@ def _argument_names(shape: tuple, names: _Names, labels: list[str]) -> tuple[lis
             parts.append(names.fresh(f"{name}_{i}" if depth == 0 else f"s{items}"))
         lines.append(f"    {', '.join(parts)}{',' if len(parts) == 1 else ''} = sequence({name})" if parts else f"    () = sequence({name})")
         stack.extend((n, t, depth + 1) for n, t in reversed(list(zip(parts, s))))
-    numbers_ = f"({', '.join(f'number({by_name[n]})' for n in inputs)}{',' if len(inputs) == 1 else ''})"
+    # a float is taken as it is, without a call (the common case); anything else through number()
+    plain = [f"{by_name[n]} if type({by_name[n]}) is float else number({by_name[n]})" for n in inputs]
+    numbers_ = f"({', '.join(plain)}{',' if len(inputs) == 1 else ''})"
     lines.append(f"    return {numbers_}, ({', '.join(ints)}{',' if len(ints) == 1 else ''}), None")
     return lines, inputs
 
