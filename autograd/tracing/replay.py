@@ -301,6 +301,26 @@ class Traced:
         node's .grad and to each Value argument's, the same numbers as ``fn(*args).backward()``;
         inside no_grad only the forward runs. With an optimizer, a call is the whole training step: ``opt.zero_grad()``, that
         backward, ``opt.step()``. With has_aux, returns (number, aux as floats)."""
+        if not kwargs and not self._keys and not self.has_aux:
+            # the common case, with the fewest calls: plain numbers, a path traced for them
+            try:
+                numbers_, ints, values = self._inputs(args)
+            except Exception:
+                values = True  # Values or a wrong structure: the full path below sorts it out
+            if values is None:
+                path = self._roots.get(ints)
+                update = self._update
+                if path is not None and (update is None or not update.changed):
+                    extra = () if update is None else (update.arguments() if is_grad_enabled() else None,)
+                    if not (update is not None and update.changed):
+                        try:
+                            return path.run(path.live, *extra, *numbers_)
+                        except GuardFailed:
+                            pass  # nothing written yet: the full path below takes the other path
+                        except (ArithmeticError, ValueError) as error:
+                            if update is not None and extra[0] is not None:
+                                update.opt.zero_grad()
+                            raise path.eager_error(numbers_, error) from None
         return self._run(self._arguments(args, kwargs), _main)
 
     def value_and_grad(self, *args, **kwargs):
