@@ -29,15 +29,14 @@ def seed_trace(model):
 
 def seed_train(state, inputs, targets, lr: float, epochs: int) -> float:
     """W1: per-example SGD as in demo.py, each step one call; the error after each update is the
-    forward pass alone, the same call under no_grad."""
+    forward pass alone (``step.forward``: as the call inside no_grad, without entering it)."""
     model, step = state
     error = float("nan")
     for _ in range(epochs):
         total = 0.0
         for x, y in zip(inputs, targets):
             step(x, y)
-            with no_grad():
-                total += step(x, y)
+            total += step.forward(x, y)
         error = total / len(inputs)
     return error
 

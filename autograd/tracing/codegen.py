@@ -243,7 +243,8 @@ class _Path:
         if grads_of == "both":
             targets = list(self.live) + [x for x in dict.fromkeys(rec.inputs)]
         if grads_of == "live":
-            lines.append("    if not grad_enabled():")
+            # a fused step gets no optimizer (None) for the forward pass alone: inside no_grad, or forward()
+            lines.append("    if _optimizer is None:" if stepping else "    if not grad_enabled():")
             lines.append(f"        return {out}")
         grads = self._backward_lines(targets, lines)
         if grads_of in ("live", "both"):
