@@ -6,10 +6,11 @@ from .value import Value, no_grad, enable_grad, is_grad_enabled, dot, logsumexp,
 from .backward import grad
 from .gradcheck import numerical_grad, gradcheck, GradcheckError
 from .tracing import trace, Traced, TraceWarning
+from .function import Function, define_op
 
 __all__ = [
     "Value", "no_grad", "enable_grad", "is_grad_enabled", "dot", "logsumexp", "softmax", "maximum", "minimum", "grad", "numerical_grad", "gradcheck", "GradcheckError",
-    "trace", "Traced", "TraceWarning",
+    "trace", "Traced", "TraceWarning", "Function", "define_op",
     "draw_dot", "render_svg",
     "step_through", "render_html",
 ]

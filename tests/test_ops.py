@@ -292,7 +292,7 @@ ONE_INPUT = {
 
 @pytest.mark.parametrize("name", sorted(ONE_INPUT))
 @given(data=st.data())
-@settings(max_examples=25)
+@settings(max_examples=25, deadline=None)
 def test_each_function_gives_the_math_modules_number_and_its_closed_form_slope(name, data):
     function, slope, (lo, hi) = ONE_INPUT[name]
     x = data.draw(st.floats(lo, hi), label="x")
@@ -308,7 +308,7 @@ def test_each_function_gives_the_math_modules_number_and_its_closed_form_slope(n
 
 @pytest.mark.parametrize("name", sorted(ONE_INPUT))
 @given(data=st.data())
-@settings(max_examples=10)
+@settings(max_examples=10, deadline=None)
 def test_each_function_passes_gradcheck_and_its_second_derivative_too(name, data):
     lo, hi = ONE_INPUT[name][2]
     x = data.draw(st.floats(lo + 0.01 * (hi - lo), hi - 0.01 * (hi - lo)), label="x")
@@ -423,7 +423,7 @@ def test_activations_give_pytorchs_numbers(name, x):
 
 @pytest.mark.parametrize("name", sorted(ACTIVATION_CALLS))
 @given(x=away_from_zero.filter(lambda x: abs(x) < 20.0))
-@settings(max_examples=15)
+@settings(max_examples=15, deadline=None)
 def test_activations_pass_gradcheck_with_second_derivatives(name, x):
     call = ACTIVATION_CALLS[name]
     assert gradcheck(call, [x])
@@ -476,7 +476,7 @@ def test_clamp_with_one_bound_and_without_any():
 
 
 @given(x=finite, lo=finite, hi=finite)
-@settings(max_examples=50)
+@settings(max_examples=50, deadline=None)
 def test_clamp_is_max_then_min(x, lo, hi):
     assert Value(x).clamp(lo, hi).data == min(max(x, lo), hi)
 
