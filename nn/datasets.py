@@ -16,8 +16,11 @@ from __future__ import annotations
 import math
 import numbers
 import random
+from typing import Sequence
 
-__all__ = ["moons", "circles", "spiral", "xor", "seed_examples"]
+from ._checks import is_finite_real
+
+__all__ = ["moons", "circles", "spiral", "xor", "seed_examples", "batches"]
 
 Points = list[list[float]]
 Labels = list[int]
@@ -125,6 +128,40 @@ def seed_examples() -> tuple[list[list[float]], Labels]:
     return xs, [1, 1, 0, 0]
 
 
+def batches(
+    xs: Sequence, ys: Sequence, batch_size: int, shuffle: bool = True, seed: int | random.Random | None = None, drop_last: bool = False
+) -> list[tuple[list, list]]:
+    """Mini-batches ``(xs_batch, ys_batch)`` of ``batch_size`` examples each, in the order rules of
+    PyTorch's DataLoader: with ``shuffle`` the examples are put in a random order first (each x stays
+    with its y), without it they keep theirs; every example is in exactly one batch; the last batch
+    holds what is left (fewer than ``batch_size``) unless ``drop_last``, which leaves it out.
+
+    The order comes from ``random.Random(seed)``, or from ``seed`` itself if it is a random.Random:
+    pass one generator, ``rng = random.Random(0)``, to every epoch's call for a new order each
+    epoch that is the same on every run. (The orders are Python's shuffle, not PyTorch's.)
+
+        for xb, yb in batches(xs, ys, 16, seed=rng):
+            loss = cross_entropy([model(x) for x in xb], yb)
+    """
+    if isinstance(xs, (str, bytes)) or not hasattr(xs, "__len__") or isinstance(ys, (str, bytes)) or not hasattr(ys, "__len__"):
+        raise TypeError("batches takes xs and ys as lists (or other sequences) of the same length")
+    if len(xs) != len(ys):
+        raise ValueError(f"batches got {len(xs)} xs but {len(ys)} ys")
+    if isinstance(batch_size, bool) or not isinstance(batch_size, numbers.Integral) or batch_size < 1:
+        raise ValueError(f"batch_size must be a whole number >= 1, got {batch_size!r}")
+    if not isinstance(shuffle, bool) or not isinstance(drop_last, bool):
+        raise TypeError("shuffle and drop_last must be True or False")
+    order = list(range(len(xs)))
+    if shuffle:
+        rng = seed if isinstance(seed, random.Random) else _rng(seed)
+        rng.shuffle(order)
+    stop = len(order) - len(order) % batch_size if drop_last else len(order)
+    return [
+        ([xs[i] for i in order[start : start + batch_size]], [ys[i] for i in order[start : start + batch_size]])
+        for start in range(0, stop, batch_size)
+    ]
+
+
 def _evenly(start: float, stop: float, count: int, endpoint: bool) -> list[float]:
     """``count`` numbers evenly from ``start`` towards ``stop`` (``stop`` included if ``endpoint``), as numpy's linspace."""
     if count <= 1:
@@ -161,8 +198,8 @@ def _check_count(name: str, n: object, minimum: int = 1) -> int:
 def _check_noise(noise: object) -> None:
     if isinstance(noise, bool) or not isinstance(noise, numbers.Real):
         raise TypeError(f"noise must be a number >= 0, got {type(noise).__name__}")
-    if not (noise >= 0 and math.isfinite(noise)):
-        raise ValueError(f"noise must be a finite number >= 0, got {noise!r}")
+    if not (noise >= 0 and is_finite_real(noise)):  # an int too big for a float is not finite here
+        raise ValueError(f"noise must be a finite number >= 0, got {noise!r}"[:200])
 
 
 def _rng(seed: object) -> random.Random:

@@ -486,6 +486,11 @@ class Optimizer:
                 prepared = self._prepare(0)
             prepared[1](group["params"], self.state, self.group_state[0], prepared[2], *prepared[3])
             return
+        if len(groups) != len(self._rules):  # groups appended to param_groups: taken in as add_param_group does
+            extra = groups[len(self._rules):]
+            del groups[len(self._rules):]
+            for group in extra:
+                self.add_param_group(group)
         ready = [self._rules[i] if self._rules[i][0] == self._read(group) else self._prepare(i) for i, group in enumerate(groups)]
         for i, (group, prepared) in enumerate(zip(groups, ready)):
             prepared[1](group["params"], self.state, self.group_state[i], prepared[2], *prepared[3])

@@ -26,7 +26,7 @@ from pathlib import Path
 from autograd import Value
 from autograd.files import write_atomically
 
-from .module import MLP, Layer, Module, Neuron, _check_finite
+from .module import MLP, Layer, Module, Neuron, _check_activation, _check_finite
 
 FORMAT = "chaingrad-model"
 VERSION = 1
@@ -92,6 +92,11 @@ def load_model(path: str | os.PathLike) -> Module:
             f"build the model ({name}(...)) and call .load(path)"
         )
     settings = {key: value for key, value in description.items() if key != "class"}
+    count = _parameter_count(path, name, settings)  # before anything is built: a small file can ask for a lot
+    if count > MAX_PARAMETERS:
+        raise ValueError(f"{path} describes a {_as_text(description)} of {count} parameters, more than one file may hold ({MAX_PARAMETERS})")
+    if count > len(state) + 1000:  # a few missing are named by load_state_dict below; this many are not built
+        raise ValueError(f"{path} describes a {_as_text(description)} of {count} parameters, but its state_dict holds {len(state)}")
     try:
         model = BUILT_INS[name](**settings)
     except (TypeError, ValueError) as e:
@@ -105,17 +110,80 @@ def load_model(path: str | os.PathLike) -> Module:
     return model
 
 
+MODEL_LIMIT = 256 * 2**20  # bytes: a saved model larger than this (some 7 million parameters) is refused
+MAX_PARAMETERS = 10**7  # what one file may ask load_model to build
+SETTINGS = {  # what each built-in module's description holds, and of what type
+    "Neuron": {"nin": int, "activation": str, "bias": bool},
+    "Layer": {"nin": int, "nout": int, "activation": str, "bias": bool},
+    "MLP": {"nin": int, "nouts": list, "activation": str, "bias": bool},
+}
+
+
+def _parameter_count(path, name: str, settings: dict) -> int:
+    """How many parameters the built-in module a file describes has, from its settings, each of them
+    checked for its type first ("bias": 1 is not a boolean): ValueError naming the file otherwise."""
+    expected = SETTINGS[name]
+    if set(settings) != set(expected):
+        wrong = sorted(set(settings) ^ set(expected))
+        raise ValueError(f"{path} describes a {name} that cannot be built: its settings should be {', '.join(expected)}; check {', '.join(map(repr, wrong))}"[:300])
+    for key, kind in expected.items():
+        value = settings[key]
+        if type(value) is not kind:  # exactly: True is not an int here, and 1 is not a boolean
+            raise ValueError(f"{path} describes a {name} that cannot be built: {key} must be a {kind.__name__}, got {value!r}"[:300])
+    try:
+        _check_activation(settings["activation"])
+    except ValueError as e:
+        raise ValueError(f"{path} describes a {name} that cannot be built: {e}"[:300]) from None
+    sizes = [settings["nin"], *(settings["nouts"] if name == "MLP" else [settings.get("nout", 1)])]
+    if not all(type(n) is int and n >= 1 for n in sizes):
+        raise ValueError(f"{path} describes a {name} that cannot be built: its sizes must be whole numbers >= 1, got {sizes!r}"[:300])
+    bias = 1 if settings["bias"] else 0
+    return sum(n_out * (n_in + bias) for n_in, n_out in zip(sizes, sizes[1:]))
+
+
+def _read_json(path: str | os.PathLike, what: str, limit: int):
+    """The JSON value in the file at ``path``: a regular file (not a folder, a device such as
+    /dev/zero or a pipe, which are refused without reading), at most ``limit`` bytes, UTF-8 (a
+    byte-order mark is allowed), with no key given twice in an object. ValueError naming the file
+    and saying it is not ``what`` otherwise."""
+    # opened without waiting (a pipe with no writer would block), then looked at, then read; a
+    # missing file is FileNotFoundError, as open's
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise ValueError(f"{path} is not {what}: not a regular file")
+        if info.st_size > limit:
+            raise ValueError(f"{path} is not {what}: {info.st_size} bytes, more than {limit}")
+        f = os.fdopen(fd, "rb")
+    except BaseException:
+        os.close(fd)
+        raise
+    with f:
+        data = f.read(limit + 1)
+    if len(data) > limit:
+        raise ValueError(f"{path} is not {what}: more than {limit} bytes")
+
+    def no_repeats(pairs: list) -> dict:
+        keys = [key for key, _ in pairs]
+        if len(set(keys)) != len(keys):
+            raise ValueError(f"a key appears twice: {next(k for k in keys if keys.count(k) > 1)!r}"[:200])
+        return dict(pairs)
+
+    try:
+        return json.loads(data.decode("utf-8-sig"), object_pairs_hook=no_repeats)
+    except UnicodeDecodeError:
+        raise ValueError(f"{path} is not {what}: not UTF-8 text") from None
+    except RecursionError:
+        raise ValueError(f"{path} is not {what}: JSON nested too deeply") from None
+    except ValueError as e:  # bad JSON, a key twice, or a number too long to read
+        raise ValueError(f"{path} is not {what}: not valid JSON ({e})") from None
+
+
 def _read(path: str | os.PathLike) -> tuple[dict | None, dict]:
     """(description, state dict) from a saved file; the description is None for a file in the
     first format. ValueError naming the file if it is not one of the two."""
-    try:
-        saved = json.loads(Path(path).read_text(encoding="utf-8"))
-    except UnicodeDecodeError:
-        raise ValueError(f"{path} is not a saved model: not UTF-8 text") from None
-    except ValueError as e:  # bad JSON, or a number too long to read
-        raise ValueError(f"{path} is not a saved model: not valid JSON ({e})") from None
-    except RecursionError:
-        raise ValueError(f"{path} is not a saved model: JSON nested too deeply") from None
+    saved = _read_json(path, "a saved model", MODEL_LIMIT)
     if not isinstance(saved, dict):
         raise ValueError(f"{path} is not a saved model: it holds a JSON {type(saved).__name__}, not an object")
     if not isinstance(saved.get("format"), str):
@@ -138,12 +206,17 @@ def _read(path: str | os.PathLike) -> tuple[dict | None, dict]:
 def _same(saved: dict, mine: dict) -> bool:
     """Whether a file's description is this model's; the order of the parameter names does not
     matter (the state dict is by name)."""
-    if saved == mine:
+    if _exactly(saved, mine):
         return True
     names = saved.get("parameters")
     if "parameters" not in mine or not isinstance(names, list) or not all(isinstance(n, str) for n in names):
         return False
-    return {**saved, "parameters": None} == {**mine, "parameters": None} and sorted(names) == sorted(mine["parameters"])
+    return _exactly({**saved, "parameters": None}, {**mine, "parameters": None}) and sorted(names) == sorted(mine["parameters"])
+
+
+def _exactly(a: object, b: object) -> bool:
+    """Equal as JSON: unlike ==, 1 is not true and 1.0 is not 1 ("bias": 1 is not "bias": true)."""
+    return json.dumps(a, sort_keys=True) == json.dumps(b, sort_keys=True)
 
 
 def _as_text(description: object) -> str:
@@ -152,6 +225,8 @@ def _as_text(description: object) -> str:
     if not isinstance(description, dict):
         return "nothing"
     name = description.get("class")
+    if not isinstance(name, str):  # a list or an object where a class name belongs
+        return f"a module whose class is {name!r}"[:200]
     if name in BUILT_INS and "modules" not in description:
         settings = ", ".join(f"{key}={value!r}" for key, value in description.items() if key != "class")
         return f"{name}({settings})"
@@ -165,7 +240,7 @@ def _difference(saved: dict, mine: dict) -> str:
     theirs, ours = saved.get("modules"), mine["modules"]
     theirs = theirs if isinstance(theirs, dict) else {}
     for name in [*ours, *(name for name in theirs if name not in ours)]:
-        if theirs.get(name) != ours.get(name):
+        if not _exactly(theirs.get(name), ours.get(name)):
             return (
                 f"holds a {mine['class']} whose {name} is {_as_text(theirs.get(name))}, "
                 f"but the model's {name} is {_as_text(ours.get(name))}"

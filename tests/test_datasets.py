@@ -2,13 +2,14 @@
 the same points, and without noise every point lies exactly on its curve."""
 
 import math
+import random
 import statistics
 
 import pytest
 from hypothesis import given, settings, strategies as st
 
 import nn
-from nn.datasets import circles, moons, seed_examples, spiral, xor
+from nn.datasets import batches, circles, moons, seed_examples, spiral, xor
 
 sizes = st.integers(min_value=1, max_value=60)
 noises = st.floats(min_value=0.0, max_value=2.0)
@@ -258,3 +259,61 @@ def test_seed_examples_are_new_lists_each_call():
     xs, ys = seed_examples()
     xs[0][0], ys[0] = 5.0, 5
     assert seed_examples() == ([[1, 0, 1], [0, 1, 1], [0, 0, 1], [1, 1, 1]], [1, 1, 0, 0])
+
+
+# noise too big for a float
+
+
+@pytest.mark.parametrize("make", [moons, circles, spiral, xor])
+def test_a_noise_too_big_for_a_float_is_a_value_error_naming_noise(make):
+    with pytest.raises(ValueError, match="noise must be a finite number >= 0"):
+        make(noise=10**400)
+
+
+# batches
+
+
+@given(n=st.integers(0, 40), batch_size=st.integers(1, 12), shuffle=st.booleans(), drop_last=st.booleans(), seed=seeds)
+def test_batches_follow_dataloaders_order_rules(n, batch_size, shuffle, drop_last, seed):
+    xs = [[float(i), -float(i)] for i in range(n)]
+    ys = [i % 3 for i in range(n)]
+    out = batches(xs, ys, batch_size, shuffle=shuffle, seed=seed, drop_last=drop_last)
+    full, rest = divmod(n, batch_size)
+    # torch.utils.data.DataLoader: len is n // b with drop_last, else ceil(n / b); only the last may be short
+    assert len(out) == (full if drop_last or rest == 0 else full + 1)
+    assert [len(xb) for xb, _ in out] == [batch_size] * full + ([] if drop_last or rest == 0 else [rest])
+    seen = [x for xb, _ in out for x in xb]
+    for xb, yb in out:  # each x stays with its y
+        assert yb == [int(x[0]) % 3 for x in xb]
+    assert len(set(map(tuple, seen))) == len(seen)  # no example twice
+    if not shuffle:
+        assert seen == xs[: len(seen)]
+    elif not drop_last:
+        assert sorted(seen) == sorted(xs)
+
+
+def test_batches_with_a_seed_repeat_and_with_one_generator_change_each_epoch():
+    xs, ys = list(range(20)), list(range(20))
+    assert batches(xs, ys, 4, seed=3) == batches(xs, ys, 4, seed=3)
+    assert batches(xs, ys, 4, seed=3) != batches(xs, ys, 4, seed=4)
+    rng = random.Random(0)
+    first, second = batches(xs, ys, 4, seed=rng), batches(xs, ys, 4, seed=rng)
+    assert first != second
+    rng = random.Random(0)
+    assert batches(xs, ys, 4, seed=rng) == first  # the same epochs on every run
+    assert batches(xs, ys, 8, shuffle=False) == [(xs[:8], ys[:8]), (xs[8:16], ys[8:16]), (xs[16:], ys[16:])]
+
+
+@pytest.mark.parametrize(
+    "args, error, message",
+    [
+        (([1, 2], [1], 1), ValueError, "2 xs but 1 ys"),
+        (([1, 2], [1, 2], 0), ValueError, "batch_size must be a whole number >= 1"),
+        (([1, 2], [1, 2], 1.5), ValueError, "batch_size must be"),
+        (([1, 2], [1, 2], True), ValueError, "batch_size must be"),
+        (("ab", [1, 2], 1), TypeError, "same length"),
+    ],
+)
+def test_batches_bad_arguments_are_errors_naming_them(args, error, message):
+    with pytest.raises(error, match=message):
+        batches(*args)

@@ -827,3 +827,16 @@ def test_a_state_set_as_a_dict_is_kept_as_a_parameter_state_the_step_reads():
     assert p.data == 1.0 - 0.1 * 2.0 and opt.state[p].b == 2.0
     with pytest.raises(ValueError, match="finite"):
         opt.state[p] = {"b": math.nan}
+
+
+def test_a_group_added_later_takes_the_optimizers_settings():
+    a, b, c = Value(1.0), Value(1.0), Value(1.0)
+    opt = SGD([a], lr=0.1, momentum=0.5)
+    opt.add_param_group({"params": [b], "lr": 0.5})
+    opt.param_groups.append({"params": [c]})  # as some PyTorch code does
+    a.grad = b.grad = c.grad = 1.0
+    opt.step()
+    assert (a.data, b.data, c.data) == (1.0 - 0.1, 1.0 - 0.5, 1.0 - 0.1)
+    assert opt.param_groups[2]["momentum"] == 0.5
+    with pytest.raises(ValueError, match="more than once"):
+        opt.add_param_group({"params": [a]})

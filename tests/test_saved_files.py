@@ -308,3 +308,101 @@ def test_an_error_while_writing_names_the_users_path_not_the_temporary_file(tmp_
     assert excinfo.value.filename == str(path) and ".tmp" not in str(excinfo.value)
     monkeypatch.undo()
     assert os.listdir(tmp_path) == []
+
+
+# --- files made to attack the loader: each a ValueError naming the file, the model unchanged ------
+
+
+def write(tmp_path, content, name="attack.json"):
+    path = tmp_path / name
+    path.write_text(content if isinstance(content, str) else json.dumps(content), encoding="utf-8")
+    return path
+
+
+def test_a_small_file_asking_for_a_huge_model_is_refused_before_anything_is_built(tmp_path, monkeypatch):
+    description = {"class": "MLP", "nin": 1000, "nouts": [100000, 1], "activation": "relu", "bias": True}
+    path = write(tmp_path, {"format": "chaingrad-model", "version": 1, "model": description, "state_dict": {"layers.0.neurons.0.w.0": 0.5}})
+    assert path.stat().st_size < 1200
+    built = []
+    monkeypatch.setattr(Value, "__init__", lambda self, *a, **k: built.append(1))  # any Value built would show
+    with pytest.raises(ValueError, match=r"attack\.json describes a MLP\(.*\) of 100200001 parameters, more than one file may hold"):
+        load_model(path)
+    assert built == []
+
+
+def test_a_file_asking_for_far_more_parameters_than_it_holds_is_refused_before_building(tmp_path):
+    description = {"class": "MLP", "nin": 100, "nouts": [100, 1], "activation": "relu", "bias": True}
+    path = write(tmp_path, {"format": "chaingrad-model", "version": 1, "model": description, "state_dict": {"layers.0.neurons.0.w.0": 0.5}})
+    with pytest.raises(ValueError, match=r"attack\.json describes a MLP\(.*\) of 10201 parameters, but its state_dict holds 1"):
+        load_model(path)
+
+
+def test_a_file_larger_than_the_limit_is_refused_unread(tmp_path, monkeypatch):
+    import nn.saving
+
+    path = saved(tmp_path, MLP(2, [3, 1], seed=0), "big.json")
+    monkeypatch.setattr(nn.saving, "MODEL_LIMIT", 100)
+    with pytest.raises(ValueError, match=r"big\.json is not a saved model: \d+ bytes, more than 100"):
+        load_model(path)
+
+
+@pytest.mark.parametrize("where", ["class", "modules"])
+def test_a_list_or_object_where_a_class_name_belongs_is_a_value_error(tmp_path, where):
+    content = json.loads(saved(tmp_path, Net()).read_text())
+    if where == "class":
+        content["model"]["class"] = ["Net"]
+    else:
+        content["model"]["modules"]["hidden"]["class"] = {"Layer": 1}
+    path = write(tmp_path, content)
+    model = Net()
+    before = model.state_dict()
+    for load in (model.load, load_model):
+        with pytest.raises(ValueError, match=r"attack\.json"):
+            load(path)
+    assert model.state_dict() == before
+
+
+def test_a_folder_a_pipe_and_dev_zero_are_refused_without_reading(tmp_path):
+    fifo = tmp_path / "pipe.json"
+    os.mkfifo(fifo)
+    model = MLP(2, [3, 1], seed=0)
+    for path in (tmp_path, fifo, Path("/dev/zero")):
+        for load in (model.load, load_model):
+            with pytest.raises(ValueError, match=rf"{path.name}.* not a regular file"):
+                load(path)
+
+
+def test_a_key_given_twice_is_refused(tmp_path):
+    text = saved(tmp_path, Neuron(2, seed=0)).read_text()
+    path = write(tmp_path, text.replace('"w.0":', '"w.1": 0.25, "w.0":', 1))
+    with pytest.raises(ValueError, match=r"attack\.json is not a saved model: .*a key appears twice: 'w.1'"):
+        load_model(path)
+
+
+def test_a_byte_order_mark_is_accepted(tmp_path):
+    model = MLP(2, [3, 1], seed=0)
+    path = tmp_path / "bom.json"
+    path.write_bytes(b"\xef\xbb\xbf" + saved(tmp_path, model).read_bytes())
+    assert load_model(path).state_dict() == model.state_dict()
+    twin = MLP(2, [3, 1], seed=1)
+    twin.load(path)
+    assert twin.state_dict() == model.state_dict()
+
+
+@pytest.mark.parametrize(
+    "key, value, message",
+    [("bias", 1, "bias must be a bool, got 1"), ("nin", True, "nin must be a int, got True"), ("nouts", [3, 0], r"its sizes must be whole numbers >= 1"), ("nouts", [3.0, 1], "its sizes must be")],
+)
+def test_a_setting_of_the_wrong_type_is_refused(tmp_path, key, value, message):
+    content = json.loads(saved(tmp_path, MLP(2, [3, 1], seed=0)).read_text())
+    content["model"][key] = value
+    with pytest.raises(ValueError, match=rf"attack\.json describes a MLP that cannot be built: {message}"):
+        load_model(write(tmp_path, content))
+
+
+def test_a_nested_bias_of_1_does_not_pass_for_true(tmp_path):
+    content = json.loads(saved(tmp_path, Net()).read_text())
+    content["model"]["modules"]["hidden"]["bias"] = 1
+    model = Net()
+    with pytest.raises(ValueError, match=r"attack\.json holds a Net whose hidden is Layer\(.*bias=1\)"):
+        model.load(write(tmp_path, content))

@@ -118,6 +118,14 @@ def test_no_bias_stays_no_bias():
     assert all(m.bias is None for m in net[::2]) and sum(p.numel() for p in net.parameters()) == 16
 
 
+def test_training_or_evaluation_mode_carries_over_both_ways():
+    model = MLP(2, [3, 1], seed=0)
+    assert to_torch(model).training is True
+    assert all(m.training is False for m in to_torch(model.eval()).modules())
+    assert from_torch(to_torch(model.train()).eval()).training is False
+    assert from_torch(to_torch(model)).training is True
+
+
 def test_dtype_float32_rounds_each_weight_once():
     model = Layer(3, 2, seed=0)
     net = to_torch(model, dtype=torch.float32)
