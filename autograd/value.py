@@ -105,6 +105,8 @@ class Value:
         self.op = ""
         self.parents: tuple[Value, ...] = ()
         self._grad_sum = None  # used by backpropagation while it runs
+        if _tracing:
+            _trace_leaf(self)
 
     def __repr__(self) -> str:
         label = f", label={self.label!r}" if self.label else ""
@@ -400,6 +402,13 @@ def _trace_numbers(values: tuple, given: tuple) -> None:
     log = comparison_log.get()
     if log is not None:
         log.numbers(values, given)
+
+
+def _trace_leaf(leaf: Value) -> None:
+    """Tell this thread's trace, if one is recording, that a leaf was made."""
+    log = comparison_log.get()
+    if log is not None:
+        log.leaf(leaf)
 
 
 def _trace_made(out: Value, op: Op, inputs: tuple) -> None:
