@@ -37,9 +37,18 @@ def _functions() -> dict[str, Callable]:
     return names
 
 
+def changed_since_traced(node: Value, traced: float) -> None:
+    """Called by generated code when a node fn made during the trace was changed (a lazy parameter)."""
+    raise RuntimeError(
+        f"trace: a Value that fn made during the trace by an op from Values it made itself (traced as "
+        f"{traced!r}) now holds {node.data!r}: does fn keep it, as a parameter made lazily on the first "
+        "call? A replay recomputes it from what it was made of and would not see the change: make it "
+        "before calling trace (or call fn once first)")
+
+
 def _namespace() -> dict:
     return {"sum": sum, "inf": math.inf, "nan": math.nan, "GuardFailed": GuardFailed, "number": number,
-            "sequence": sequence, "integer": integer, "grad_enabled": _recording.get, "lock": _one_pass_at_a_time, **_functions()}
+            "sequence": sequence, "integer": integer, "changed_since_traced": changed_since_traced, "grad_enabled": _recording.get, "lock": _one_pass_at_a_time, **_functions()}
 
 
 def literal(x: float) -> str:
@@ -112,7 +121,9 @@ def _argument_names(shape: tuple, names: _Names, labels: list[str]) -> tuple[lis
             parts.append(names.fresh(f"{name}_{i}" if depth == 0 else f"s{items}"))
         lines.append(f"    {', '.join(parts)}{',' if len(parts) == 1 else ''} = sequence({name})" if parts else f"    () = sequence({name})")
         stack.extend((n, t, depth + 1) for n, t in reversed(list(zip(parts, s))))
-    numbers_ = f"({', '.join(f'number({by_name[n]})' for n in inputs)}{',' if len(inputs) == 1 else ''})"
+    # a float is taken as it is, without a call (the common case); anything else through number()
+    plain = [f"{by_name[n]} if type({by_name[n]}) is float else number({by_name[n]})" for n in inputs]
+    numbers_ = f"({', '.join(plain)}{',' if len(inputs) == 1 else ''})"
     lines.append(f"    return {numbers_}, ({', '.join(ints)}{',' if len(ints) == 1 else ''}), None")
     return lines, inputs
 
@@ -174,6 +185,10 @@ class _Path:
             self.live = self.live + tuple(extra)
         for j, node in enumerate(self.live):
             self.names[node] = names.for_label(node.label, f"p{j}")
+        # then the nodes a replay recomputes and checks (`_Recording._checked`), given .grad too
+        self._reads = len(self.live)
+        self._check_index = {node: len(self.live) + k for k, node in enumerate(rec.checked)}
+        self.live = self.live + rec.checked
         made = 0
         for step in rec.order:
             if type(step) is not int:
@@ -210,7 +225,7 @@ class _Path:
         what = {"live": "adds d(output)/d(node) to each live node's .grad", "inputs": "returns d(output)/d(input) for each input",
                 "both": "adds d(output)/d(node) to each live node's .grad and returns d(output)/d(input) for each input"}[grads_of]
         lines.append(f'    """Forward pass, then backward pass: {what}."""')
-        for j, leaf in enumerate(self.live):
+        for j, leaf in enumerate(self.live[: self._reads]):
             note = f"  # {comment(leaf.label)}" if leaf.label and leaf.label != self.names[leaf] else ""
             lines.append(f"    {self.names[leaf]} = live[{j}].data{note}")
         for step in rec.order:
@@ -228,6 +243,11 @@ class _Path:
                 code = OPS[op].code(*map(self.expr, sources)) if op is not None else self.expr(sources[0])
                 note = f"  # {comment(step.label)}" if step.label and step.label != self.names[step] else ""
                 lines.append(f"    {self.names[step]} = {code}{note}")
+                j = self._check_index.get(step)
+                if j is not None:
+                    traced = literal(step.data)
+                    test = f"live[{j}].data == live[{j}].data" if step.data != step.data else f"live[{j}].data != {traced}"
+                    lines.append(f"    if {test}: changed_since_traced(live[{j}], {traced})")
         out = self.expr(rec.out)
         if self.aux is not None or stepping:
             # what the call returns, as the forward pass computed it (before the update moves any p)
@@ -241,7 +261,8 @@ class _Path:
         if grads_of == "both":
             targets = list(self.live) + [x for x in dict.fromkeys(rec.inputs)]
         if grads_of == "live":
-            lines.append("    if not grad_enabled():")
+            # a fused step gets no optimizer (None) for the forward pass alone: inside no_grad, or forward()
+            lines.append("    if _optimizer is None:" if stepping else "    if not grad_enabled():")
             lines.append(f"        return {out}")
         grads = self._backward_lines(targets, lines)
         if grads_of in ("live", "both"):
