@@ -276,3 +276,16 @@ def test_the_notebook_frame_plays_the_page(browser, tmp_path):
         tab.assert_quiet()
     finally:
         tab.context.close()
+
+
+def test_a_backward_step_marks_the_numbers_its_local_derivative_reads(open_page):
+    root = lecture_graph()  # L = (a*b + c) * f; draw_dot numbers f, c, a, b, e, d, L as n0..n6
+    tab = open_page(root)
+    steps = step_through(root).steps
+    names = {v: f"n{i}" for i, v in enumerate(topological_order(root))}
+    for k, step in enumerate(steps, 1):
+        tab.page.keyboard.press("ArrowRight")
+        assert tab.marked("cg-reads") == sorted(names[v] for v in step.reads), step.text
+    assert tab.marked("cg-reads") == [names[steps[-1].output.parents[0]]]  # de/db reads a
+    assert "the numbers its local derivative reads" in tab.text(".cg-legend")
+    tab.assert_quiet()

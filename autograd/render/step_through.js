@@ -48,6 +48,7 @@
     for (const name of step.from) mark(nodes.get(name), "cg-from");
     if (step.op) mark(nodes.get(step.op), "cg-from");
     for (const id of step.edges) mark(edges.get(id), "cg-edge");
+    for (const name of step.reads || []) mark(nodes.get(name), "cg-reads"); // what d(out)/d(node) reads
     mark(nodes.get(step.node), "cg-current");
   }
 

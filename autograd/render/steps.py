@@ -480,6 +480,7 @@ def page(svg: str, data: dict, name: str) -> str:
 <div class="cg-legend">
 <span><i class="cg-key cg-key-current"></i>the number being filled in</span>
 <span><i class="cg-key cg-key-from"></i>what it is computed from</span>
+<span><i class="cg-key cg-key-reads"></i>the numbers its local derivative reads</span>
 <span><i class="cg-key cg-key-edge"></i>the edge it flows along</span>
 </div>
 <div id="cg-graph">
