@@ -41,6 +41,7 @@ from __future__ import annotations
 
 import math
 import operator
+import sys
 from typing import Callable, NamedTuple
 
 
@@ -244,7 +245,8 @@ def sigmoid(x: float) -> float:
     return e / (1.0 + e)
 
 
-@op("relu", lambda g, out, x: (g if positive(x) else g * 0.0,), "relu({x})", ("({g} if {x} > 0.0 else {g} * 0.0)",), reads=("x",))
+@op("relu", lambda g, out, x: (g if positive(x) else g * 0.0,), "(0.0 if {x} <= 0.0 else {x})",
+    ("({g} if {x} > 0.0 else {g} * 0.0)",), text="relu({x})", reads=("x",))
 def relu(x: float) -> float:
     """max(0, x), with NaN passed through.   d/dx = 1 for x > 0, else 0 (0 at exactly x = 0)."""
     return 0.0 if x <= 0.0 else x  # nan <= 0.0 is False: a NaN stays NaN, never a plausible 0
@@ -260,12 +262,19 @@ def _dot_derivative(g, out, *args):
 
 
 def _dot_code(*args: str) -> str:
-    # sum() of the products, exactly as forward adds them (from Python 3.12 on, sum() of floats is
-    # compensated, so a chain of + could differ in the last bit)
+    # The products added exactly as forward's sum(..., 0.0) adds them: up to Python 3.11 sum() of
+    # floats adds left to right, so a chain of + from 0.0 (no call: faster); from 3.12 on sum() of
+    # floats is compensated, so the code calls sum() as forward does.
     n, has_bias = divmod(len(args), 2)
-    products = ", ".join(f"{w} * {x}" for w, x in zip(args[:n], args[n : 2 * n]))
-    total = f"sum(({products}{',' if n == 1 else ''}), 0.0)"
+    products = [f"{w} * {x}" for w, x in zip(args[:n], args[n : 2 * n])]
+    if _PLAIN_SUM:
+        total = " + ".join(["0.0", *products])
+        return f"{total} + {args[-1]}" if has_bias else total
+    total = f"sum(({', '.join(products)}{',' if n == 1 else ''}), 0.0)"
     return f"{total} + {args[-1]}" if has_bias else total
+
+
+_PLAIN_SUM = sys.version_info < (3, 12)  # sum() of floats adds them one by one, as + does
 
 
 def _dot_derivative_code(g: str, out: str, *args: str) -> list[str]:

@@ -121,7 +121,9 @@ def _argument_names(shape: tuple, names: _Names, labels: list[str]) -> tuple[lis
             parts.append(names.fresh(f"{name}_{i}" if depth == 0 else f"s{items}"))
         lines.append(f"    {', '.join(parts)}{',' if len(parts) == 1 else ''} = sequence({name})" if parts else f"    () = sequence({name})")
         stack.extend((n, t, depth + 1) for n, t in reversed(list(zip(parts, s))))
-    numbers_ = f"({', '.join(f'number({by_name[n]})' for n in inputs)}{',' if len(inputs) == 1 else ''})"
+    # a float is taken as it is, without a call (the common case); anything else through number()
+    plain = [f"{by_name[n]} if type({by_name[n]}) is float else number({by_name[n]})" for n in inputs]
+    numbers_ = f"({', '.join(plain)}{',' if len(inputs) == 1 else ''})"
     lines.append(f"    return {numbers_}, ({', '.join(ints)}{',' if len(ints) == 1 else ''}), None")
     return lines, inputs
 
@@ -259,7 +261,8 @@ class _Path:
         if grads_of == "both":
             targets = list(self.live) + [x for x in dict.fromkeys(rec.inputs)]
         if grads_of == "live":
-            lines.append("    if not grad_enabled():")
+            # a fused step gets no optimizer (None) for the forward pass alone: inside no_grad, or forward()
+            lines.append("    if _optimizer is None:" if stepping else "    if not grad_enabled():")
             lines.append(f"        return {out}")
         grads = self._backward_lines(targets, lines)
         if grads_of in ("live", "both"):
