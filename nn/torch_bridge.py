@@ -49,6 +49,9 @@ from .module import ACTIVATIONS, MLP, Layer, Module, Neuron
 INSTALL = "pip install 'chaingrad[torch]'"
 
 # chaingrad's activation name: (the torch.nn class, its arguments). Only names Neuron takes are used.
+# Softplus: torch returns x itself above `threshold` (20 by default), where chaingrad's softplus adds
+# log(1 + e**-x); above 40 that is below half an ulp of x, so to_torch sets 40 (from_torch takes any
+# threshold from 20 up: they differ by e**-20 = 2e-9 at most).
 _TORCH_ACTIVATIONS = {
     "relu": ("ReLU", {}),
     "tanh": ("Tanh", {}),
@@ -58,6 +61,7 @@ _TORCH_ACTIVATIONS = {
     "gelu": ("GELU", {"approximate": "none"}),
     "gelu_tanh": ("GELU", {"approximate": "tanh"}),
     "silu": ("SiLU", {}),
+    "softplus": ("Softplus", {"beta": 1.0, "threshold": 40.0}),
 }
 TORCH_ACTIVATIONS = {name: spec for name, spec in _TORCH_ACTIVATIONS.items() if name in ACTIVATIONS}
 
@@ -72,7 +76,8 @@ def _torch():
 
 
 def _supported() -> str:
-    return ", ".join(f"{cls}{_arguments(kwargs)}" for cls, kwargs in TORCH_ACTIVATIONS.values())
+    names = [f"{cls}{_arguments(kwargs)}" for cls, kwargs in TORCH_ACTIVATIONS.values()]
+    return ", ".join(name.replace("threshold=40.0", "threshold>=20") for name in names)
 
 
 def _arguments(kwargs: dict) -> str:
@@ -293,6 +298,7 @@ def _activation_name(layer) -> str | None:
     """chaingrad's name of the torch activation module ``layer``, or None if there is none."""
     for name, (cls, kwargs) in TORCH_ACTIVATIONS.items():
         if type(layer).__name__ == cls and type(layer).__module__.startswith("torch.nn"):
-            if all(getattr(layer, key, None) == value for key, value in kwargs.items()):
-                return name
+            if all(getattr(layer, key, None) == value for key, value in kwargs.items() if key != "threshold"):
+                if "threshold" not in kwargs or getattr(layer, "threshold", 0) >= 20:
+                    return name
     return None
