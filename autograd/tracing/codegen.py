@@ -6,6 +6,7 @@ from __future__ import annotations
 import keyword
 import math
 import operator
+import re
 from typing import Callable
 
 from ..backward import _one_pass_at_a_time, topological_order
@@ -146,6 +147,17 @@ def _sum_lines(name: str, terms: list[str], indent: str = "    ") -> list[str]:
     return lines
 
 
+_TIMES_ONE = re.compile(r"([A-Za-z_]\w*|1\.0) \* 1\.0|1\.0 \* ([A-Za-z_]\w*|1\.0)")
+
+
+def _gradient(name: str, terms: list[str], lines: list[str]) -> str:
+    """A node's gradient ``name``, the sum of its terms, with its lines appended. ``x * 1.0`` is
+    written ``x``, which is the same float for every x (the mean's ones, a sum's weights)."""
+    terms = [t if (m := _TIMES_ONE.fullmatch(t)) is None else m.group(1) or m.group(2) for t in terms]
+    lines.extend(_sum_lines(name, terms))
+    return name
+
+
 class _Path:
     """The generated code for one path through fn (one set of guard outcomes)."""
 
@@ -276,7 +288,8 @@ class _Path:
             if stepping:
                 value_of = {p: self.names[p] for p in params if p in self.names}
                 grad_of = {p: grads[p] for p in params if p in grads}
-                lines += self.update.lines(value_of, grad_of, self._names.fresh, "        ")
+                grad_name_of = {p: self.grad_names[p] for p in params if p in self.grad_names}
+                lines += self.update.lines(value_of, grad_of, self._names.fresh, "        ", grad_name_of)
         if grads_of == "live":
             lines.append(f"    return {out}")
         else:
@@ -303,11 +316,11 @@ class _Path:
         for node in reversed(order):
             if node not in needs:
                 continue
-            g = self.grad_names[node]
-            if node is out:
+            if node is out:  # the seed, d(output)/d(output)
+                g = self.grad_names[node]
                 lines.append(f"    {g} = 1.0")
             else:
-                lines.extend(_sum_lines(g, terms.pop(node)))
+                g = _gradient(self.grad_names[node], terms.pop(node), lines)
             grads[node] = g
             entry: Op = OPS[node.op]
             if entry.derivative_code is None:
@@ -320,9 +333,7 @@ class _Path:
             grads[out] = "1.0"
         for leaf in targets:
             if leaf in terms:
-                g = self.grad_names[leaf]
-                lines.extend(_sum_lines(g, terms.pop(leaf)))
-                grads[leaf] = g
+                grads[leaf] = _gradient(self.grad_names[leaf], terms.pop(leaf), lines)
         return grads
 
     def with_input_grads(self) -> Callable:
