@@ -28,7 +28,8 @@ in turn, so the names map as
 
 **The same numbers.** In float64, on the same input, each activation of the converted module is
 within 1 ulp per rounded op of chaingrad's (tanh, one op in each library, 2 ulp at most: each is
-within 1 ulp of the exact value; sigmoid, three ops in chaingrad, 3 ulp), and each weighted sum within
+within 1 ulp of the exact value; sigmoid, three ops in chaingrad, 3 ulp; gelu, whose
+1 + erf(x / sqrt 2) cancels in torch for x < 0, 2 ulp + 4 u max(1, |x|)), and each weighted sum within
 2 (n + 1) u (sum |w_i x_i| + |b|) of chaingrad's (n inputs, u = 2**-53: both add the same n + 1
 terms, PyTorch in its own order); a whole model's outputs are within those bounds carried through
 the layers. Gradients from one backward agree to 1e-12, relative to the largest in each tensor, while
