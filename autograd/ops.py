@@ -41,6 +41,7 @@ from __future__ import annotations
 
 import math
 import operator
+import sys
 from typing import Callable, NamedTuple
 
 
@@ -244,7 +245,8 @@ def sigmoid(x: float) -> float:
     return e / (1.0 + e)
 
 
-@op("relu", lambda g, out, x: (g if positive(x) else g * 0.0,), "relu({x})", ("({g} if {x} > 0.0 else {g} * 0.0)",), reads=("x",))
+@op("relu", lambda g, out, x: (g if positive(x) else g * 0.0,), "(0.0 if {x} <= 0.0 else {x})",
+    ("({g} if {x} > 0.0 else {g} * 0.0)",), text="relu({x})", reads=("x",))
 def relu(x: float) -> float:
     """max(0, x), with NaN passed through.   d/dx = 1 for x > 0, else 0 (0 at exactly x = 0)."""
     return 0.0 if x <= 0.0 else x  # nan <= 0.0 is False: a NaN stays NaN, never a plausible 0
@@ -260,12 +262,19 @@ def _dot_derivative(g, out, *args):
 
 
 def _dot_code(*args: str) -> str:
-    # sum() of the products, exactly as forward adds them (from Python 3.12 on, sum() of floats is
-    # compensated, so a chain of + could differ in the last bit)
+    # The products added exactly as forward's sum(..., 0.0) adds them: up to Python 3.11 sum() of
+    # floats adds left to right, so a chain of + from 0.0 (no call: faster); from 3.12 on sum() of
+    # floats is compensated, so the code calls sum() as forward does.
     n, has_bias = divmod(len(args), 2)
-    products = ", ".join(f"{w} * {x}" for w, x in zip(args[:n], args[n : 2 * n]))
-    total = f"sum(({products}{',' if n == 1 else ''}), 0.0)"
+    products = [f"{w} * {x}" for w, x in zip(args[:n], args[n : 2 * n])]
+    if _PLAIN_SUM:
+        total = " + ".join(["0.0", *products])
+        return f"{total} + {args[-1]}" if has_bias else total
+    total = f"sum(({', '.join(products)}{',' if n == 1 else ''}), 0.0)"
     return f"{total} + {args[-1]}" if has_bias else total
+
+
+_PLAIN_SUM = sys.version_info < (3, 12)  # sum() of floats adds them one by one, as + does
 
 
 def _dot_derivative_code(g: str, out: str, *args: str) -> list[str]:
@@ -383,6 +392,11 @@ def exp_minus_one(x):
 def error_function(x):
     """erf(x) for a float or a Value, so derivative rules may use it on either."""
     return erf(x) if isinstance(x, (int, float)) else x.erf()
+
+
+def complementary_error_function(x):
+    """erfc(x) = 1 - erf(x) for a float or a Value, so derivative rules may use it on either."""
+    return erfc(x) if isinstance(x, (int, float)) else x.erfc()
 
 
 def divide(g, d):
@@ -518,6 +532,11 @@ def erf(x: float) -> float:
     return math.erf(x)
 
 
+def erfc(x: float) -> float:
+    """1 - erf(x), exact where erf(x) is close to 1.   d/dx = -2/sqrt(pi) * e**-x**2."""
+    return math.erfc(x)
+
+
 _ONE_INPUT = [
     # name, forward, derivative, derivative_code, functions, reads
     ("sqrt", sqrt, lambda g, out, x: (divide(g, 2.0 * out),), "divide({g}, 2.0 * {out})", (divide,), "out"),
@@ -539,6 +558,8 @@ _ONE_INPUT = [
     ("log10", log10, lambda g, out, x: (g / (x * LN10),), f"{{g}} / ({{x}} * {LN10!r})", (), "x"),
     ("erf", erf, lambda g, out, x: (g * TWO_OVER_SQRT_PI * exponential(-x * x),),
      f"{{g}} * {TWO_OVER_SQRT_PI!r} * exp(-{{x}} * {{x}})", (exp,), "x"),
+    ("erfc", erfc, lambda g, out, x: (-g * TWO_OVER_SQRT_PI * exponential(-x * x),),
+     f"-{{g}} * {TWO_OVER_SQRT_PI!r} * exp(-{{x}} * {{x}})", (exp,), "x"),
     ("sign", sign, lambda g, out, x: (g * 0.0,), "{g} * 0.0", (), ""),
 ]
 for _name, _forward, _derivative, _derivative_code, _functions, _reads in _ONE_INPUT:
@@ -581,7 +602,7 @@ GELU_KAPPA = 0.044715
 def gelu_slope(x):
     """d gelu(x)/dx = Phi(x) + x * phi(x): the normal distribution's cdf and x times its density.
     For a float or a Value."""
-    return 0.5 * (1.0 + error_function(x * SQRT_HALF)) + x * exponential(-0.5 * x * x) * INV_SQRT_2PI
+    return 0.5 * complementary_error_function(-x * SQRT_HALF) + x * exponential(-0.5 * x * x) * INV_SQRT_2PI
 
 
 @op("gelu", lambda g, out, x: (g * gelu_slope(x),), "gelu({x})", ("{g} * gelu_slope({x})",), functions=(gelu_slope,), reads=("x",))
@@ -589,25 +610,28 @@ def gelu(x: float) -> float:
     """x * Phi(x) = x/2 * (1 + erf(x / sqrt 2)), PyTorch's GELU (approximate='none').
 
     d/dx = Phi(x) + x * phi(x), with phi(x) = e**(-x**2/2) / sqrt(2 pi) (see `gelu_slope`).
+    Computed as x/2 * erfc(-x / sqrt 2), the same number without the cancellation in 1 + erf for
+    x < 0: gelu(-10) is -7.6e-23 to the last digits (1 + erf gives 0.0, and 93 ulps off at -2.9).
     """
-    return x * 0.5 * (1.0 + math.erf(x * SQRT_HALF))
+    return 0.5 * x * math.erfc(-x * SQRT_HALF)
 
 
 def gelu_tanh_slope(x):
-    """d gelu_tanh(x)/dx = (1 + t)/2 + x/2 * (1 - t**2) * sqrt(2/pi) * (1 + 3 * 0.044715 x**2),
-    with t = tanh(sqrt(2/pi) * (x + 0.044715 x**3)). For a float or a Value."""
-    t = hyperbolic_tangent(GELU_BETA * (x + GELU_KAPPA * x * x * x))
-    return 0.5 * (1.0 + t) + 0.5 * x * (1.0 - t * t) * GELU_BETA * (1.0 + 3.0 * GELU_KAPPA * x * x)
+    """d gelu_tanh(x)/dx = s + 2 x s (1 - s) * sqrt(2/pi) * (1 + 3 * 0.044715 x**2), with
+    s = sigmoid(2u) = (1 + tanh(u)) / 2 and u = sqrt(2/pi) * (x + 0.044715 x**3). For a float or a Value."""
+    s = logistic(2.0 * GELU_BETA * (x + GELU_KAPPA * x * x * x))
+    return s + 2.0 * x * s * (1.0 - s) * GELU_BETA * (1.0 + 3.0 * GELU_KAPPA * x * x)
 
 
 @op("gelu_tanh", lambda g, out, x: (g * gelu_tanh_slope(x),), "gelu_tanh({x})", ("{g} * gelu_tanh_slope({x})",),
     functions=(gelu_tanh_slope,), reads=("x",))
 def gelu_tanh(x: float) -> float:
-    """x/2 * (1 + tanh(sqrt(2/pi) * (x + 0.044715 x**3))), PyTorch's GELU(approximate='tanh').
+    """x/2 * (1 + tanh(u)), u = sqrt(2/pi) * (x + 0.044715 x**3): PyTorch's GELU(approximate='tanh').
 
-    d/dx: see `gelu_tanh_slope`.
+    d/dx: see `gelu_tanh_slope`. Computed as x * sigmoid(2u), the same number without the
+    cancellation in 1 + tanh(u) for x < 0 (which gives 0.0 from x = -7 on).
     """
-    return 0.5 * x * (1.0 + math.tanh(GELU_BETA * (x + GELU_KAPPA * x * x * x)))
+    return x * sigmoid(2.0 * GELU_BETA * (x + GELU_KAPPA * x * x * x))
 
 
 def silu_slope(x):

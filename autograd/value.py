@@ -105,6 +105,8 @@ class Value:
         self.op = ""
         self.parents: tuple[Value, ...] = ()
         self._grad_sum = None  # used by backpropagation while it runs
+        if _tracing:
+            _trace_leaf(self)
 
     def __repr__(self) -> str:
         label = f", label={self.label!r}" if self.label else ""
@@ -259,6 +261,10 @@ class Value:
         """The error function."""
         return apply(ERF, self)
 
+    def erfc(self) -> Value:
+        """1 - erf(self), exact where erf(self) is close to 1."""
+        return apply(ERFC, self)
+
     def sign(self) -> Value:
         """1.0, -1.0 or 0.0 by the sign of self (NaN for NaN); its derivative is 0."""
         return apply(SIGN, self)
@@ -402,6 +408,13 @@ def _trace_numbers(values: tuple, given: tuple) -> None:
         log.numbers(values, given)
 
 
+def _trace_leaf(leaf: Value) -> None:
+    """Tell this thread's trace, if one is recording, that a leaf was made."""
+    log = comparison_log.get()
+    if log is not None:
+        log.leaf(leaf)
+
+
 def _trace_made(out: Value, op: Op, inputs: tuple) -> None:
     """Tell this thread's trace, if one is recording, that apply made ``out`` from ``inputs``."""
     log = comparison_log.get()
@@ -497,7 +510,7 @@ EXP, LOG, TANH, SIGMOID, RELU, DOT = (OPS[name] for name in ("exp", "log", "tanh
 ABS, SOFTPLUS, LOGSUMEXP = (OPS[name] for name in ("abs", "softplus", "logsumexp"))
 SQRT, SIN, COS, TAN, ASIN, ACOS, ATAN, SINH, COSH, ASINH, ACOSH, ATANH = (OPS[name] for name in (
     "sqrt", "sin", "cos", "tan", "asin", "acos", "atan", "sinh", "cosh", "asinh", "acosh", "atanh"))
-LOG1P, EXPM1, LOG2, LOG10, ERF, SIGN = (OPS[name] for name in ("log1p", "expm1", "log2", "log10", "erf", "sign"))
+LOG1P, EXPM1, LOG2, LOG10, ERF, ERFC, SIGN = (OPS[name] for name in ("log1p", "expm1", "log2", "log10", "erf", "erfc", "sign"))
 LEAKY_RELU, ELU, GELU, GELU_TANH, SILU, CLAMP = (OPS[name] for name in ("leaky_relu", "elu", "gelu", "gelu_tanh", "silu", "clamp"))
 MAXIMUM, MINIMUM, REMAINDER = (OPS[name] for name in ("maximum", "minimum", "%"))
 

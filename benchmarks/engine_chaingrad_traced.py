@@ -1,5 +1,7 @@
-"""W1 and W2 with `autograd.trace`, as a user would write them: trace the loss once (outside the
-timed part), then each step replays it. Same models, optimizer and loss as engine_chaingrad.py."""
+"""W1, W2 and W6 with `autograd.trace`, as a user would write them: trace the training step once
+(outside the timed part; for W6 inside it), with the optimizer, so each step is one call of the
+generated code: zero_grad, forward, backward and the SGD update. Same models, optimizer and loss as
+engine_chaingrad.py."""
 
 from __future__ import annotations
 
@@ -18,24 +20,23 @@ def seed_network(layers):
 
 
 def seed_trace(model):
-    """W1: trace one example's squared error; the inputs and the target are the arguments."""
-    return model, trace(lambda x, y: mse_loss(model(x), y), workloads.SEED_INPUTS[0], workloads.SEED_TARGETS[0])
+    """W1: trace one example's training step (squared error, SGD); the inputs and the target are
+    the arguments."""
+    optimizer = SGD(model.parameters(), lr=workloads.SEED_LR)
+    return model, trace(lambda x, y: mse_loss(model(x), y), workloads.SEED_INPUTS[0], workloads.SEED_TARGETS[0],
+                        optimizer=optimizer)
 
 
 def seed_train(state, inputs, targets, lr: float, epochs: int) -> float:
-    """W1: per-example SGD as in demo.py, each step a replay; the error after each update is the
-    forward replay under no_grad."""
-    model, loss = state
-    optimizer = SGD(model.parameters(), lr=lr)
+    """W1: per-example SGD as in demo.py, each step one call; the error after each update is the
+    forward pass alone (``step.forward``: as the call inside no_grad, without entering it)."""
+    model, step = state
     error = float("nan")
     for _ in range(epochs):
         total = 0.0
         for x, y in zip(inputs, targets):
-            optimizer.zero_grad()
-            loss(x, y)
-            optimizer.step()
-            with no_grad():
-                total += loss(x, y)
+            step(x, y)
+            total += step.forward(x, y)
         error = total / len(inputs)
     return error
 
@@ -46,18 +47,14 @@ def mlp_model(layers):
 
 
 def mlp_trace(state, inputs, targets):
-    """W2: trace the full-batch loss; the data are constants of the trace."""
+    """W2: trace the full-batch training step; the data are constants of the trace."""
     model, optimizer = state
-    return model, optimizer, trace(lambda: mse_loss([model(x) for x in inputs], targets))
+    return model, optimizer, trace(lambda: mse_loss([model(x) for x in inputs], targets), optimizer=optimizer)
 
 
 def mlp_step(state, inputs, targets) -> float:
-    """W2: one full-batch training step (replay: forward and backward; SGD update); returns the loss."""
-    model, optimizer, loss = state
-    optimizer.zero_grad()
-    value = loss()
-    optimizer.step()
-    return value
+    """W2: one full-batch training step, one call (forward, backward, SGD update); returns the loss."""
+    return state[2]()
 
 
 def demo_model(layers):

@@ -3,6 +3,7 @@ a layer of neurons, and a multi-layer perceptron."""
 
 from __future__ import annotations
 
+import functools
 import numbers
 import os
 import random
@@ -10,7 +11,7 @@ import weakref
 from itertools import repeat
 from collections.abc import Mapping, Sequence, Set as AbstractSet
 from pathlib import Path
-from typing import Union
+from typing import Callable, Union
 
 from autograd import Value, dot, is_grad_enabled
 from autograd import value as _engine
@@ -22,15 +23,26 @@ from ._checks import is_finite_real
 
 Number = Union[int, float]
 
+# The activations by name (PyTorch's defaults: leaky_relu's slope 0.01, elu's alpha 1.0); an
+# activation may also be any function Value -> Value (a saved file cannot name that one).
 ACTIVATIONS = {
     "relu": Value.relu,
     "tanh": Value.tanh,
     "sigmoid": Value.sigmoid,
+    "leaky_relu": Value.leaky_relu,
+    "elu": Value.elu,
+    "gelu": Value.gelu,
+    "gelu_tanh": functools.partial(Value.gelu, approximate="tanh"),
+    "silu": Value.silu,
+    "softplus": Value.softplus,
     "linear": None,
 }
 # The same activations and weighted sum on plain floats, by the ops' own forward functions: what a
-# neuron computes when grad is off (inside no_grad), where no graph is kept and so no node is needed.
+# neuron computes when grad is off (inside no_grad), where no graph is kept and so no node is needed
+# (leaky_relu's and elu's with the parameters their Value methods pass by default).
 ACTIVATIONS_ON_NUMBERS = {name: OPS[name].forward if name != "linear" else None for name in ACTIVATIONS}
+ACTIVATIONS_ON_NUMBERS["leaky_relu"] = lambda x: OPS["leaky_relu"].forward(x, 0.01)
+ACTIVATIONS_ON_NUMBERS["elu"] = lambda x: OPS["elu"].forward(x, 1.0)
 WEIGHTED_SUM = OPS["dot"].forward
 
 
@@ -319,10 +331,49 @@ def _check_size(name: str, n: object) -> int:
     return n
 
 
-def _check_activation(activation: object) -> str:
-    if not isinstance(activation, str) or activation not in ACTIVATIONS:
-        raise ValueError(f"activation must be one of {', '.join(map(repr, ACTIVATIONS))}; got {activation!r}")
-    return activation
+def _check_activation(activation: object):
+    """An activation's name, or the function Value -> Value itself; one of ACTIVATIONS' functions
+    (Value.tanh) becomes its name."""
+    if isinstance(activation, str) and activation in ACTIVATIONS:
+        return activation
+    if callable(activation) and not isinstance(activation, str):
+        for name, known in ACTIVATIONS.items():
+            if known is not None and activation == known:
+                return name
+        return activation
+    raise ValueError(f"activation must be one of {', '.join(map(repr, ACTIVATIONS))} or a function Value -> Value; got {activation!r}"[:300])
+
+
+def _activation_text(activation) -> str:
+    """An activation as people read it: its name, or its function's name."""
+    if isinstance(activation, str):
+        return activation
+    return getattr(activation, "name", None) or getattr(activation, "__name__", None) or type(activation).__name__
+
+
+def _activation_functions(activation) -> tuple:
+    """(on Values, on floats) for a checked activation; a function of the user's only works on
+    Values (its result checked to be one), so a neuron with it always builds nodes."""
+    if isinstance(activation, str):
+        return ACTIVATIONS[activation], ACTIVATIONS_ON_NUMBERS[activation]
+
+    def activate(v: Value) -> Value:
+        out = activation(v)
+        if not isinstance(out, Value):
+            raise TypeError(f"activation {_activation_text(activation)} returned a {type(out).__name__}, not a Value "
+                            f"(math.tanh(v) reads v's number and loses its gradient: use v.tanh())")
+        return out
+
+    return activate, None
+
+
+def _saved_activation(activation, where: str) -> str:
+    """An activation as a saved file writes it: its name; ValueError for a function of the user's."""
+    if isinstance(activation, str):
+        return activation
+    raise ValueError(f"{where}'s activation is a Python function ({_activation_text(activation)}), which a saved file "
+                     f"cannot name: save a model whose activation is one of {', '.join(map(repr, ACTIVATIONS))}, "
+                     f"or save its state_dict() and rebuild the model in code")
 
 
 def as_inputs(x: Sequence[Value | Number], nin: int) -> list[Value]:
@@ -363,7 +414,7 @@ class Neuron(Module):
     def __init__(
         self,
         nin: int,
-        activation: str = "relu",
+        activation: str | Callable[[Value], Value] = "relu",
         bias: bool = True,
         rng: random.Random | None = None,
         seed: int | random.Random | None = None,
@@ -371,8 +422,7 @@ class Neuron(Module):
         self.training = True
         self.nin = _check_size("nin", nin)
         self.activation = _check_activation(activation)
-        self._activate = ACTIVATIONS[activation]
-        self._activate_number = ACTIVATIONS_ON_NUMBERS[activation]
+        self._activate, self._activate_number = _activation_functions(self.activation)
         rng = _random_source(seed, rng)
         self.w = [Value(2.0 * rng.random() - 1.0) for _ in range(nin)]
         self.b = Value(2.0 * rng.random() - 1.0) if bias else None
@@ -394,8 +444,8 @@ class Neuron(Module):
     def _output_number(self, x: list[Value]) -> float | None:
         """The output's number by the same op functions as the graph, on floats; None if a weight is
         not a Value or the lengths differ (then `forward` takes the checked path and its errors)."""
-        if len(x) != len(self.w):
-            return None
+        if len(x) != len(self.w) or (self._activate_number is None and self._activate is not None):
+            return None  # (or an activation of the user's, which only works on Values)
         try:
             numbers = [p.data for p in self.w] + [v.data for v in x]
             if self.b is not None:
@@ -407,10 +457,10 @@ class Neuron(Module):
 
     def _settings(self) -> dict:
         """The arguments that build a neuron like this one (for saved files)."""
-        return {"nin": self.nin, "activation": self.activation, "bias": self.b is not None}
+        return {"nin": self.nin, "activation": _saved_activation(self.activation, "a Neuron"), "bias": self.b is not None}
 
     def __repr__(self) -> str:
-        return f"Neuron({self.nin} -> 1 {self.activation}, bias={self.b is not None})"
+        return f"Neuron({self.nin} -> 1 {_activation_text(self.activation)}, bias={self.b is not None})"
 
 
 class Layer(Module):
@@ -423,7 +473,7 @@ class Layer(Module):
         self,
         nin: int,
         nout: int,
-        activation: str = "relu",
+        activation: str | Callable[[Value], Value] = "relu",
         bias: bool = True,
         rng: random.Random | None = None,
         seed: int | random.Random | None = None,
@@ -443,11 +493,11 @@ class Layer(Module):
 
     def _settings(self) -> dict:
         first = self.neurons[0]
-        return {"nin": first.nin, "nout": len(self.neurons), "activation": first.activation, "bias": first.b is not None}
+        return {"nin": first.nin, "nout": len(self.neurons), "activation": _saved_activation(first.activation, "a Layer"), "bias": first.b is not None}
 
     def __repr__(self) -> str:
         first = self.neurons[0]
-        return f"Layer({first.nin} -> {len(self.neurons)} {first.activation}, bias={first.b is not None})"
+        return f"Layer({first.nin} -> {len(self.neurons)} {_activation_text(first.activation)}, bias={first.b is not None})"
 
 
 class MLP(Module):
@@ -463,7 +513,7 @@ class MLP(Module):
         self,
         nin: int,
         nouts: Sequence[int],
-        activation: str = "relu",
+        activation: str | Callable[[Value], Value] = "relu",
         bias: bool = True,
         seed: int | random.Random | None = None,
     ):
@@ -499,10 +549,10 @@ class MLP(Module):
     def _settings(self) -> dict:
         first = self.layers[0].neurons[0]
         nouts = [len(layer.neurons) for layer in self.layers]
-        return {"nin": first.nin, "nouts": nouts, "activation": self.activation, "bias": first.b is not None}
+        return {"nin": first.nin, "nouts": nouts, "activation": _saved_activation(self.activation, "an MLP"), "bias": first.b is not None}
 
     def __repr__(self) -> str:
-        sizes = ", ".join(f"{len(layer.neurons)} {layer.neurons[0].activation}" for layer in self.layers)
+        sizes = ", ".join(f"{len(layer.neurons)} {_activation_text(layer.neurons[0].activation)}" for layer in self.layers)
         bias = self.layers[0].neurons[0].b is not None
         return f"MLP({self.layers[0].neurons[0].nin} -> [{sizes}], bias={bias}, {len(self.parameters())} parameters)"
 

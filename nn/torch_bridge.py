@@ -28,7 +28,8 @@ in turn, so the names map as
 
 **The same numbers.** In float64, on the same input, each activation of the converted module is
 within 1 ulp per rounded op of chaingrad's (tanh, one op in each library, 2 ulp at most: each is
-within 1 ulp of the exact value; sigmoid, three ops in chaingrad, 3 ulp), and each weighted sum within
+within 1 ulp of the exact value; sigmoid, three ops in chaingrad, 3 ulp; gelu, whose
+1 + erf(x / sqrt 2) cancels in torch for x < 0, 2 ulp + 4 u max(1, |x|)), and each weighted sum within
 2 (n + 1) u (sum |w_i x_i| + |b|) of chaingrad's (n inputs, u = 2**-53: both add the same n + 1
 terms, PyTorch in its own order); a whole model's outputs are within those bounds carried through
 the layers. Gradients from one backward agree to 1e-12, relative to the largest in each tensor, while
@@ -49,6 +50,9 @@ from .module import ACTIVATIONS, MLP, Layer, Module, Neuron
 INSTALL = "pip install 'chaingrad[torch]'"
 
 # chaingrad's activation name: (the torch.nn class, its arguments). Only names Neuron takes are used.
+# Softplus: torch returns x itself above `threshold` (20 by default), where chaingrad's softplus adds
+# log(1 + e**-x); above 40 that is below half an ulp of x, so to_torch sets 40 (from_torch takes any
+# threshold from 20 up: they differ by e**-20 = 2e-9 at most).
 _TORCH_ACTIVATIONS = {
     "relu": ("ReLU", {}),
     "tanh": ("Tanh", {}),
@@ -58,6 +62,7 @@ _TORCH_ACTIVATIONS = {
     "gelu": ("GELU", {"approximate": "none"}),
     "gelu_tanh": ("GELU", {"approximate": "tanh"}),
     "silu": ("SiLU", {}),
+    "softplus": ("Softplus", {"beta": 1.0, "threshold": 40.0}),
 }
 TORCH_ACTIVATIONS = {name: spec for name, spec in _TORCH_ACTIVATIONS.items() if name in ACTIVATIONS}
 
@@ -72,7 +77,8 @@ def _torch():
 
 
 def _supported() -> str:
-    return ", ".join(f"{cls}{_arguments(kwargs)}" for cls, kwargs in TORCH_ACTIVATIONS.values())
+    names = [f"{cls}{_arguments(kwargs)}" for cls, kwargs in TORCH_ACTIVATIONS.values()]
+    return ", ".join(name.replace("threshold=40.0", "threshold>=20") for name in names)
 
 
 def _arguments(kwargs: dict) -> str:
@@ -293,6 +299,7 @@ def _activation_name(layer) -> str | None:
     """chaingrad's name of the torch activation module ``layer``, or None if there is none."""
     for name, (cls, kwargs) in TORCH_ACTIVATIONS.items():
         if type(layer).__name__ == cls and type(layer).__module__.startswith("torch.nn"):
-            if all(getattr(layer, key, None) == value for key, value in kwargs.items()):
-                return name
+            if all(getattr(layer, key, None) == value for key, value in kwargs.items() if key != "threshold"):
+                if "threshold" not in kwargs or getattr(layer, "threshold", 0) >= 20:
+                    return name
     return None

@@ -71,7 +71,7 @@ def rows(text, columns):
 
 
 def test_examples_has_notebooks():
-    assert [p.name for p in NOTEBOOKS][:3] == ["01_tiny_net.ipynb", "02_moons.ipynb", "03_spiral.ipynb"]
+    assert [p.name for p in NOTEBOOKS][:4] == ["01_tiny_net.ipynb", "02_moons.ipynb", "03_spiral.ipynb", "04_your_own_op.ipynb"]
 
 
 # every notebook
@@ -199,7 +199,7 @@ def test_moons_progress_bar_goes_to_stderr_and_the_timing_is_not_compared(moons_
 
 
 def test_moons_traced_training_gives_the_eager_runs_numbers_and_says_how_long_each_took(moons_run):
-    text = printed_text(moons_run, "traced_history = train(model, traced_step)")
+    text = printed_text(moons_run, "step = trace(loss_and_scores")
     assert "the same losses and accuracies as the eager run, bit for bit: True" in text
     assert "final accuracy 100%" in text
     [timing] = [c for c in moons_run.cells if c.cell_type == "code" and "traced_seconds:.2f" in c.source]
@@ -249,6 +249,49 @@ def test_spiral_load_model_refuses_the_own_class_and_load_gives_the_same_predict
     assert "bit for bit: True" in loaded
     hidden = printed_text(spiral_run, 'load_model(Path(folder.name) / "hidden.json")')
     assert hidden == "Layer(2 -> 16 tanh, bias=True)\nthe same outputs: True\n"
+
+
+# 04_your_own_op: swish by define_op, a wrong derivative caught, fixed, and trained with
+
+
+@pytest.fixture(scope="module")
+def own_op_run():
+    return ran(EXAMPLES / "04_your_own_op.ipynb")[1]
+
+
+def test_own_op_gradcheck_catches_the_derivative_without_the_product_rule(own_op_run):
+    text = printed_text(own_op_run, "gradcheck(swish, [1.5])")
+    [(backprop, numeric)] = re.findall(rf"input 0 \(x = 1.5\): backprop ({NUMBER}), finite differences ({NUMBER})", text)
+    s = 1.0 / (1.0 + math.exp(-1.5))
+    assert float(backprop) == pytest.approx(s, rel=1e-12)  # the wrong rule: sigmoid(x) alone
+    assert float(numeric) == pytest.approx(s + 1.5 * s * (1.0 - s), rel=1e-6)  # the true slope
+    assert text.startswith("gradient mismatch at 1 of 1 inputs")
+
+
+def test_own_op_the_fixed_rule_passes_to_second_order_and_equals_silu(own_op_run):
+    assert printed_text(own_op_run, "points = [").endswith(": True\n")
+    text = printed_text(own_op_run, "def slope(v)")
+    assert "second derivative passes gradcheck: True" in text
+    [worst] = re.findall(rf"built-in silu: ({NUMBER})", text)
+    assert float(worst) <= 1e-15
+
+
+def test_own_op_is_called_by_traced_code_and_named_in_the_step_through(own_op_run):
+    text = printed_text(own_op_run, "traced = trace(")
+    assert "v2 = user_op_swish(v1)" in text
+    assert "y = swish(v1) = swish(1) = 0.7311" in text
+    s = 1.0 / (1.0 + math.exp(-1.0))
+    [slope] = re.findall(rf"dy/dv1 \+= dy/dy \* dy/dv1 = 1 \* ({NUMBER})", text)
+    assert float(slope) == pytest.approx(s + s * (1.0 - s), abs=1e-4)
+
+
+def test_own_op_trains_a_net_on_the_moons(own_op_run):
+    text = printed_text(own_op_run, "activation=swish")
+    assert text.startswith("MLP(2 -> [8 swish, 8 swish, 1 linear]")
+    rows = [(float(loss), int(acc)) for loss, acc in re.findall(rf"^step +\d+: loss ({NUMBER}), accuracy (\d+)%$", text, re.M)]
+    assert len(rows) == 4
+    assert [loss for loss, _ in rows] == sorted((loss for loss, _ in rows), reverse=True)
+    assert rows[-1][0] < rows[0][0] / 5 and rows[-1][1] >= 90
 
 
 # 05_to_pytorch: the same model in PyTorch, then a thousand times the data

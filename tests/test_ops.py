@@ -212,7 +212,7 @@ ORDINARY_INPUTS = {
     "exp": [1.5], "log": [1.5], "tanh": [1.5], "sigmoid": [1.5], "relu": [1.5], "abs": [1.5],
     "softplus": [1.5], "dot": [0.5, 1.5, 2.0, -1.0, 0.25], "logsumexp": [1.5, 2.0, -3.0],
     "sqrt": [1.5], "sin": [1.5], "cos": [1.5], "tan": [1.5], "asin": [0.5], "acos": [0.5], "atan": [1.5],
-    "sinh": [1.5], "cosh": [1.5], "asinh": [1.5], "acosh": [1.5], "atanh": [0.5], "log1p": [1.5],
+    "sinh": [1.5], "cosh": [1.5], "asinh": [1.5], "acosh": [1.5], "atanh": [0.5], "log1p": [1.5], "erfc": [1.5],
     "expm1": [1.5], "log2": [1.5], "log10": [1.5], "erf": [1.5], "sign": [1.5], "leaky_relu": [1.5, 0.01],
     "elu": [1.5, 1.0], "gelu": [1.5], "gelu_tanh": [1.5], "silu": [1.5], "clamp": [1.5, 0.0, 2.0],
     "maximum": [1.5, 2.0], "minimum": [1.5, 2.0], "%": [1.5, 2.0],
@@ -286,6 +286,7 @@ ONE_INPUT = {
     "log2": (math.log2, lambda x: 1.0 / (x * math.log(2.0)), (0.01, 30.0)),
     "log10": (math.log10, lambda x: 1.0 / (x * math.log(10.0)), (0.01, 30.0)),
     "erf": (math.erf, lambda x: 2.0 / math.sqrt(math.pi) * math.exp(-x * x), (-5.0, 5.0)),
+    "erfc": (math.erfc, lambda x: -2.0 / math.sqrt(math.pi) * math.exp(-x * x), (-5.0, 5.0)),
     "silu": (lambda x: x / (1.0 + math.exp(-x)), lambda x: (1 + math.exp(-x) + x * math.exp(-x)) / (1 + math.exp(-x)) ** 2, (-30.0, 30.0)),
 }
 
@@ -321,7 +322,7 @@ def test_each_function_passes_gradcheck_and_its_second_derivative_too(name, data
 def test_every_math_function_a_learner_reaches_for_has_a_value_method():
     # math.exp(v) would read v's number through __float__ and lose the gradient; each has a method
     for name in ["exp", "log", "sqrt", "sin", "cos", "tan", "asin", "acos", "atan", "sinh", "cosh", "tanh",
-                 "asinh", "acosh", "atanh", "log1p", "expm1", "log2", "log10", "erf"]:
+                 "asinh", "acosh", "atanh", "log1p", "expm1", "log2", "log10", "erf", "erfc"]:
         v = Value(0.5) if name != "acosh" else Value(1.5)
         assert getattr(v, name)().data == getattr(math, name)(v.data), name
 
@@ -442,6 +443,13 @@ def test_leaky_relu_and_elu_take_their_parameter_and_give_it_a_gradient():
     assert zero.grad == 0.2  # PyTorch's slope at exactly 0
     with pytest.raises(TypeError, match="negative_slope"):
         Value(1.0).leaky_relu("0.1")
+
+
+def test_gelu_keeps_its_tail_where_one_plus_erf_or_tanh_cancels():
+    # exact values (50 digits, rounded): x Phi(x) at -10, and x * sigmoid(2u) for the tanh form at -7.2
+    assert Value(-10.0).gelu().data == pytest.approx(-7.619853024160527e-23, rel=1e-13)
+    assert Value(-2.891032406903676).gelu().data == pytest.approx(-0.005550471767581488, rel=1e-15)
+    assert Value(-10.0).gelu(approximate="tanh").data < 0.0  # 1 + tanh(u) would give -0.0
 
 
 def test_gelu_refuses_an_unknown_approximation():

@@ -186,7 +186,7 @@ def test_load_model_of_a_file_in_the_older_format_says_to_build_it_and_load(tmp_
     "description",
     [
         {"class": "MLP", "nin": "3", "nouts": [4, 1], "activation": "relu", "bias": True},
-        {"class": "MLP", "nin": 3, "nouts": [4, 1], "activation": "gelu", "bias": True},
+        {"class": "MLP", "nin": 3, "nouts": [4, 1], "activation": "swishy", "bias": True},
         {"class": "Neuron", "nin": 3, "activation": "relu", "bias": True, "colour": "red"},
         {"class": "Neuron", "nin": 3, "activation": "relu", "bias": "yes"},
     ],

@@ -276,3 +276,146 @@ def test_the_notebook_frame_plays_the_page(browser, tmp_path):
         tab.assert_quiet()
     finally:
         tab.context.close()
+
+
+# --- the page at scale: one example through a 2-16-16-1 MLP (about 400 nodes, 1,085 steps) ---
+
+IN_VIEW_JS = """() => {
+    const inside = (r, frame) => r.left >= frame.left - 1 && r.right <= frame.right + 1 &&
+        r.top >= frame.top - 1 && r.bottom <= frame.bottom + 1;
+    const screen = {left: 0, top: 0, right: innerWidth, bottom: innerHeight};
+    const view = document.getElementById("cg-graph").getBoundingClientRect();
+    const current = document.querySelector("#cg-graph .cg-current").getBoundingClientRect();
+    const reads = [...document.querySelectorAll("#cg-graph .cg-read")].map(g => g.getBoundingClientRect());
+    const fixed = ["cg-next", "cg-slider", "cg-text", "cg-counter"]
+        .map(id => document.getElementById(id).getBoundingClientRect());
+    return {current: inside(current, view), reads: reads.every(r => inside(r, view)),
+            controls: fixed.every(r => inside(r, screen)), scrolled: scrollY + scrollX};
+}"""
+
+
+def mlp_example_loss():
+    """One example's squared error through a 2-16-16-1 tanh MLP: the notebooks' size of net."""
+    model = MLP(2, [16, 16, 1], activation="tanh", seed=0)
+    return mse_loss(model([0.5, -0.3]), 1.0)
+
+
+@pytest.fixture(scope="module")
+def mlp_page(tmp_path_factory):
+    walk = step_through(mlp_example_loss())
+    return walk, walk.save(tmp_path_factory.mktemp("mlp") / "mlp.html").as_uri()
+
+
+def open_sized(browser, url, width=1200, height=800):
+    tab = Tab.__new__(Tab)
+    tab.url, tab.requests, tab.blocked, tab.problems = url, [], [], []
+    tab.context = browser.new_context(viewport={"width": width, "height": height})
+    tab.context.route("**/*", tab.route)
+    tab.page = tab.context.new_page()
+    tab.page.on("pageerror", lambda e: tab.problems.append(f"script error: {e}"))
+    tab.page.goto(url)
+    return tab
+
+
+def test_at_every_50th_step_the_current_node_and_what_it_reads_are_in_view(browser, mlp_page):
+    walk, url = mlp_page
+    tab = open_sized(browser, url)
+    try:
+        n = len(walk.steps)
+        assert n > 1000
+        for k in range(50, n + 1, 50):
+            tab.page.locator("#cg-slider").fill(str(k))
+            seen = tab.page.evaluate(IN_VIEW_JS)
+            assert seen == {"current": True, "reads": True, "controls": True, "scrolled": 0}, f"at step {k}"
+            assert tab.text("#cg-text") == walk.steps[k - 1].text
+        tab.assert_quiet()
+    finally:
+        tab.context.close()
+
+
+def test_play_at_the_fastest_speed_reaches_the_end(browser, mlp_page):
+    walk, url = mlp_page
+    tab = open_sized(browser, url)
+    try:
+        tab.page.select_option("#cg-speed", "max")
+        tab.page.click("#cg-play")
+        sync_api.expect(tab.page.locator("#cg-counter")).to_have_text(
+            f"step {len(walk.steps)} of {len(walk.steps)}", timeout=60_000)
+        assert tab.text("#cg-play") == "Play"
+        assert tab.page.evaluate(IN_VIEW_JS)["current"]
+        tab.assert_quiet()
+    finally:
+        tab.context.close()
+
+
+def test_zoom_and_fit_change_the_scale_and_drag_pans(browser, mlp_page):
+    _, url = mlp_page
+    tab = open_sized(browser, url)
+    try:
+        scale = lambda: float(tab.page.locator("#cg-graph").get_attribute("data-scale"))  # noqa: E731
+        assert scale() == 1
+        tab.page.click("#cg-zoom-in")
+        assert scale() > 1
+        tab.page.click("#cg-zoom-out")
+        tab.page.click("#cg-zoom-out")
+        assert scale() < 1
+        tab.page.click("#cg-fit")
+        fitted = scale()
+        box = tab.page.locator("#cg-graph svg").bounding_box()
+        view = tab.page.locator("#cg-graph").bounding_box()
+        assert box["height"] <= view["height"] + 1 and box["width"] <= view["width"] + 1
+        tab.page.keyboard.press("+")
+        assert scale() > fitted
+        before = tab.page.locator("#cg-graph svg").bounding_box()
+        tab.page.mouse.move(view["x"] + 300, view["y"] + 200)
+        tab.page.mouse.down()
+        tab.page.mouse.move(view["x"] + 200, view["y"] + 150, steps=3)
+        tab.page.mouse.up()
+        after = tab.page.locator("#cg-graph svg").bounding_box()
+        assert (round(after["x"] - before["x"]), round(after["y"] - before["y"])) == (-100, -50)
+        tab.assert_quiet()
+    finally:
+        tab.context.close()
+
+
+def test_search_jumps_to_a_node_by_its_label(browser, mlp_page):
+    walk, url = mlp_page
+    tab = open_sized(browser, url)
+    try:
+        target = walk.name  # the root, drawn at the far end of the graph
+        tab.page.fill("#cg-search", target)
+        tab.page.press("#cg-search", "Enter")
+        found = tab.page.evaluate("""() => {
+            const g = document.querySelector("#cg-graph .cg-found"), r = g.getBoundingClientRect();
+            const v = document.getElementById("cg-graph").getBoundingClientRect();
+            return [g.querySelector("text").textContent,
+                    r.left >= v.left && r.right <= v.right && r.top >= v.top && r.bottom <= v.bottom];
+        }""")
+        assert found == [target, True]
+        assert tab.text("#cg-counter") == f"step 0 of {len(walk.steps)}"  # typing is not stepping
+        tab.page.fill("#cg-search", "no such node anywhere")
+        tab.page.press("#cg-search", "Enter")
+        assert tab.text("#cg-found") == "no node named like that"
+        tab.assert_quiet()
+    finally:
+        tab.context.close()
+
+
+def test_the_notebook_frame_is_at_most_the_cap_and_the_graph_pans_inside(browser, tmp_path, mlp_page):
+    from autograd.render.steps import FRAME_CAP
+    walk, _ = mlp_page
+    small = step_through(lecture_graph())
+    wrapper = tmp_path / "notebook.html"
+    wrapper.write_text(f"<!DOCTYPE html><html><body>{walk._repr_html_()}{small._repr_html_()}</body></html>",
+                       encoding="utf-8")
+    tab = open_sized(browser, wrapper.as_uri())
+    try:
+        heights = tab.page.evaluate("() => [...document.querySelectorAll('iframe')].map(f => f.offsetHeight)")
+        assert heights[0] == FRAME_CAP  # the big graph: the cap
+        assert heights[1] < FRAME_CAP  # the lecture's graph: as tall as its content
+        frame = tab.page.frames[1]
+        frame.locator("#cg-slider").fill("600")
+        assert frame.evaluate(IN_VIEW_JS) == {"current": True, "reads": True, "controls": True, "scrolled": 0}
+        tab.assert_quiet()
+    finally:
+        tab.context.close()

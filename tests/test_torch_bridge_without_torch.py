@@ -35,6 +35,7 @@ def test_import_nn_never_imports_torch():
                             env={**os.environ, "PYTHONPATH": str(REPO)})
     assert result.stdout == "False\n"
 
+
 def test_without_torch_the_bridge_says_how_to_install_it(monkeypatch, tmp_path, capsys):
     monkeypatch.setitem(sys.modules, "torch", None)  # import torch now raises ImportError
     model = MLP(2, [3, 1], seed=0)
@@ -47,15 +48,19 @@ def test_without_torch_the_bridge_says_how_to_install_it(monkeypatch, tmp_path, 
     assert "pip install 'chaingrad[torch]'" in capsys.readouterr().err
     assert not (tmp_path / "model.pt").exists()
 
+
 def test_nn_exports_the_bridge():
     assert {"to_torch", "from_torch"} <= set(nn.__all__)
+
 
 def test_every_activation_a_neuron_takes_by_name_converts():
     assert set(ACTIVATIONS) - {"linear"} == set(TORCH_ACTIVATIONS)
 
+
 def test_a_model_of_your_own_class_is_refused_naming_it_and_why():
     with pytest.raises(TypeError, match=r"cannot convert a SpiralNet: its forward is Python .*to_torch\(model\.hidden\), to_torch\(model\.out\)"):
         to_torch(SpiralNet())
+
 
 def test_a_subclass_of_a_built_in_is_refused_too():
     class Scaled(MLP):
@@ -66,6 +71,7 @@ def test_a_subclass_of_a_built_in_is_refused_too():
         to_torch(Scaled(2, [3, 1], seed=0))
     with pytest.raises(TypeError, match="converts a chaingrad Neuron, Layer or MLP, got list"):
         to_torch([Neuron(2)])
+
 
 def test_a_layer_whose_neurons_differ_is_refused():
     layer = Layer(2, 3, "tanh", seed=0)
@@ -78,8 +84,6 @@ def test_an_activation_given_as_a_function_is_refused_naming_it():
     def swish(v):
         return v * v.sigmoid()
 
-    layer = Layer(2, 3, "tanh", seed=0)
-    for neuron in layer.neurons:
-        neuron.activation = swish
+    layer = Layer(2, 3, activation=swish, seed=0)
     with pytest.raises(ValueError, match=r"Layer: its activation is a Python function \(.*swish\), which to_torch cannot"):
         to_torch(layer)

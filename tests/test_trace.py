@@ -721,3 +721,25 @@ def test_threads_leaving_a_path_at_once_trace_the_new_branch_once():
     for t in workers:
         t.join()
     assert results == [3.0] * 8 and len(calls) == 2 and len(traced._paths) == 2
+
+
+def test_a_parameter_made_lazily_by_an_op_inside_fn_is_never_silently_frozen():
+    class LazyScaled(Module):
+        def __init__(self):
+            self.w = None
+
+        def forward(self, x):
+            if self.w is None:
+                self.w = Value(3.0) * 0.1  # made by an op during the trace's call, and kept
+            return self.w * x
+
+    model = LazyScaled()
+    traced = trace(lambda x: mse_loss(model(x), 3.0), 2.0)
+    optimizer = SGD(model.parameters(), lr=0.1)
+    optimizer.zero_grad()
+    assert same(traced(2.0), mse_loss(Value(3.0) * 0.1 * 2.0, 3.0).data) and model.w.grad != 0.0
+    optimizer.step()
+    with pytest.raises(RuntimeError, match="parameter made lazily"):
+        traced(2.0)
+    made_and_dropped = trace(lambda x: x * (Value(2.0) * 3.0), 1.0)  # the same kind of node, not kept
+    assert made_and_dropped(5.0) == 30.0 and made_and_dropped(7.0) == 42.0

@@ -285,3 +285,15 @@ def test_a_function_that_branches_more_than_max_paths_is_refused_with_a_reason()
     assert traced(0.0) == 0.0 and len(traced.paths) == 3
     with pytest.raises(ValueError, match="max_paths"):
         trace(steps, 0.5, max_paths=0)
+
+
+def test_forward_computes_the_loss_alone_without_a_step_or_grads():
+    w = Value(0.3, "w")
+    opt = SGD([w], lr=0.1)
+    step = trace(lambda x: (w * x - 1.0) * (w * x - 1.0), 2.0, optimizer=opt)
+    step(2.0)
+    data, grad = w.data, w.grad
+    assert same(step.forward(3.0), (data * 3.0 - 1.0) * (data * 3.0 - 1.0))
+    assert (w.data, w.grad) == (data, grad)  # no step, no gradient
+    plain = trace(lambda x: w * x, 2.0)
+    assert plain.forward(4.0) == w.data * 4.0 and w.grad == grad

@@ -35,7 +35,7 @@ from ..names import display_names, full_name, node_kinds
 from ..ops import OPS
 from ..value import Value
 from .numbers import digits, full
-from .svg import DEFAULT_MAX_NODES, nodes_to_draw, short, svg_from_dot, value_graph
+from .svg import DEFAULT_MAX_NODES, LEGEND, nodes_to_draw, short, svg_from_dot, value_graph
 
 
 @dataclass(frozen=True, eq=False, slots=True)
@@ -126,12 +126,23 @@ class StepThrough:
         return write_atomically(path, self.html)
 
     def _repr_html_(self) -> str:
-        # A sandboxed frame: the page's script runs in it, cut off from the notebook.
-        points = re.search(r'<svg width="[^"]*" height="([\d.]+)pt"', self.html)
-        height = round(float(points[1]) * 4 / 3) + 260 if points else 600
+        # A sandboxed frame (srcdoc: it works in JupyterLab, classic Notebook, VS Code and
+        # nbconvert's HTML): the page's script runs in it, cut off from the notebook. It is as tall
+        # as the controls and the graph, up to FRAME_CAP px; the graph pans and zooms inside it.
         return (f'<iframe srcdoc="{html.escape(self.html, quote=True)}" sandbox="allow-scripts" '
                 f'title="backprop step by step: {html.escape(self.name, quote=True)}" '
-                f'width="100%" height="{height}" style="border: 0"></iframe>')
+                f'width="100%" height="{self.frame_height()}" style="border: 0"></iframe>')
+
+    def frame_height(self) -> int:
+        """The height in px of the inline frame: the page's controls and panel (CONTROLS_HEIGHT) and
+        the graph at its natural size, at most FRAME_CAP."""
+        points = re.search(r'<svg width="[^"]*" height="([\d.]+)pt"', self.html)
+        graph = float(points[1]) * 4 / 3 if points else FRAME_CAP
+        return min(FRAME_CAP, round(graph) + CONTROLS_HEIGHT)
+
+
+FRAME_CAP = 600  # px: the inline page's largest height; a larger graph pans and zooms inside it
+CONTROLS_HEIGHT = 210  # px: the title, controls, panel and legend above the graph, about
 
 
 def step_through(root: Value, optimizer: Any = None, **draw_options: Any) -> StepThrough:
@@ -452,6 +463,9 @@ def page(svg: str, data: dict, name: str) -> str:
     policy = f"default-src 'none'; script-src {_csp_hash(script)}; style-src {_csp_hash(style)}"
     title = html.escape(name)
     n = len(data["steps"])
+    drawn = set(data["kinds"])
+    kinds = "".join(f'<span><i class="cg-key cg-key-{k}"></i>{html.escape(LEGEND[k])}</span>\n'
+                    for k in LEGEND if k in drawn or k == "root")
     return f"""<!DOCTYPE html>
 <html lang="en">
 <head>
@@ -462,15 +476,31 @@ def page(svg: str, data: dict, name: str) -> str:
 <style>{style}</style>
 </head>
 <body>
+<div id="cg-top">
 <h1>Backprop step by step: <span class="cg-name">{title}</span></h1>
 <noscript><p>This page steps through backprop with JavaScript, which is turned off here.</p></noscript>
 <div class="cg-controls">
-<button type="button" id="cg-reset" title="back to the start (Home)">Reset</button>
+<button type="button" id="cg-reset" title="back to the start (Home)">&#9198; Start</button>
 <button type="button" id="cg-prev" title="undo the last step (left arrow)">&#9664; Previous</button>
 <button type="button" id="cg-play">Play</button>
 <button type="button" id="cg-next" title="the next step (right arrow)">Next &#9654;</button>
+<button type="button" id="cg-end" title="to the end (End)">End &#9197;</button>
+<select id="cg-speed" aria-label="speed of Play" title="speed of Play">
+<option value="1">1 step/s</option><option value="2" selected>2 steps/s</option><option value="5">5 steps/s</option>
+<option value="20">20 steps/s</option><option value="100">100 steps/s</option>
+<option value="max">as fast as it draws</option>
+</select>
 <input type="range" id="cg-slider" min="0" max="{n}" value="0" aria-label="step">
 <span id="cg-counter">step 0 of {n}</span>
+</div>
+<div class="cg-controls">
+<button type="button" id="cg-zoom-out" title="zoom out (-)">&minus;</button>
+<button type="button" id="cg-zoom-in" title="zoom in (+)">+</button>
+<button type="button" id="cg-fit" title="the whole graph (0)">Fit</button>
+<input type="search" id="cg-search" placeholder="find a node" aria-label="find a node by name">
+<button type="button" id="cg-search-go">Find</button>
+<span id="cg-found"></span>
+<span class="cg-hint">drag to pan, wheel to scroll, Ctrl+wheel to zoom; hover a node for its full name and numbers</span>
 </div>
 <div id="cg-panel" aria-live="polite">
 <div id="cg-phase"></div>
@@ -480,9 +510,12 @@ def page(svg: str, data: dict, name: str) -> str:
 <div class="cg-legend">
 <span><i class="cg-key cg-key-current"></i>the number being filled in</span>
 <span><i class="cg-key cg-key-from"></i>what it is computed from</span>
+<span><i class="cg-key cg-key-read"></i>what the local derivative reads</span>
 <span><i class="cg-key cg-key-edge"></i>the edge it flows along</span>
+{kinds}</div>
 </div>
 <div id="cg-graph">
+<div id="cg-tip" hidden></div>
 {svg}</div>
 <script type="application/json" id="cg-data">{script_json(data)}</script>
 <script>{script}</script>

@@ -19,7 +19,9 @@ What a trace keeps and what it bakes in, decided by when each node was made:
   enclosing scope, a parameter made by an op, ``Value(r) * 0.1``), and leaves fn makes itself with
   ``Value(x)`` (fn may keep one: a parameter made lazily). Each replay reads their ``.data`` and
   adds to their ``.grad``; one made by an op passes its gradient on to its inputs, as backward()
-  does;
+  does. A node an op makes during the call from such leaves and numbers alone is recomputed, gets
+  its ``.grad``, and a replay raises RuntimeError if its number was changed since (a lazily made
+  parameter an optimizer stepped);
 - the trace's own: every other node made during the call, recomputed at every replay in fn's own
   order (so the first op to fail is eager's first), or a number literal when made of plain numbers
   alone (the 2.0 that ``x * 2.0`` turns into a Value). Detached nodes (``detach()``, ops under
@@ -32,9 +34,9 @@ What a trace keeps and what it bakes in, decided by when each node was made:
   per place), random numbers, ``if`` on plain numbers. As with ``torch.jit.trace``, that is the
   price of replaying without running fn.
 
-The tracing hooks cost eager code one test of a module-level count in ``apply`` (no slot, no
-bytes per node): while a trace records in a thread, ``apply`` and ``detach`` tell it what they
-make, and the inputs' Values (and the nodes made from them) are a subclass whose number reads warn.
+The tracing hooks cost eager code one test of a module-level count in ``apply`` and
+``Value()`` (no slot, no bytes per node): while a trace records in a thread, they and ``detach``
+tell it what they make, and the inputs' Values (and the nodes made from them) are a subclass whose number reads warn.
 """
 
 from .recording import TraceWarning

@@ -6,6 +6,7 @@ from __future__ import annotations
 import keyword
 import math
 import operator
+import re
 from typing import Callable
 
 from ..backward import _one_pass_at_a_time, topological_order
@@ -37,9 +38,18 @@ def _functions() -> dict[str, Callable]:
     return names
 
 
+def changed_since_traced(node: Value, traced: float) -> None:
+    """Called by generated code when a node fn made during the trace was changed (a lazy parameter)."""
+    raise RuntimeError(
+        f"trace: a Value that fn made during the trace by an op from Values it made itself (traced as "
+        f"{traced!r}) now holds {node.data!r}: does fn keep it, as a parameter made lazily on the first "
+        "call? A replay recomputes it from what it was made of and would not see the change: make it "
+        "before calling trace (or call fn once first)")
+
+
 def _namespace() -> dict:
     return {"sum": sum, "inf": math.inf, "nan": math.nan, "GuardFailed": GuardFailed, "number": number,
-            "sequence": sequence, "integer": integer, "grad_enabled": _recording.get, "lock": _one_pass_at_a_time, **_functions()}
+            "sequence": sequence, "integer": integer, "changed_since_traced": changed_since_traced, "grad_enabled": _recording.get, "lock": _one_pass_at_a_time, **_functions()}
 
 
 def literal(x: float) -> str:
@@ -112,7 +122,9 @@ def _argument_names(shape: tuple, names: _Names, labels: list[str]) -> tuple[lis
             parts.append(names.fresh(f"{name}_{i}" if depth == 0 else f"s{items}"))
         lines.append(f"    {', '.join(parts)}{',' if len(parts) == 1 else ''} = sequence({name})" if parts else f"    () = sequence({name})")
         stack.extend((n, t, depth + 1) for n, t in reversed(list(zip(parts, s))))
-    numbers_ = f"({', '.join(f'number({by_name[n]})' for n in inputs)}{',' if len(inputs) == 1 else ''})"
+    # a float is taken as it is, without a call (the common case); anything else through number()
+    plain = [f"{by_name[n]} if type({by_name[n]}) is float else number({by_name[n]})" for n in inputs]
+    numbers_ = f"({', '.join(plain)}{',' if len(inputs) == 1 else ''})"
     lines.append(f"    return {numbers_}, ({', '.join(ints)}{',' if len(ints) == 1 else ''}), None")
     return lines, inputs
 
@@ -133,6 +145,17 @@ def _sum_lines(name: str, terms: list[str], indent: str = "    ") -> list[str]:
         chunk = " + ".join(terms[start : start + TERMS_PER_LINE])
         lines.append(f"{indent}{name} = {chunk}" if start == 0 else f"{indent}{name} = {name} + {chunk}")
     return lines
+
+
+_TIMES_ONE = re.compile(r"([A-Za-z_]\w*|1\.0) \* 1\.0|1\.0 \* ([A-Za-z_]\w*|1\.0)")
+
+
+def _gradient(name: str, terms: list[str], lines: list[str]) -> str:
+    """A node's gradient ``name``, the sum of its terms, with its lines appended. ``x * 1.0`` is
+    written ``x``, which is the same float for every x (the mean's ones, a sum's weights)."""
+    terms = [t if (m := _TIMES_ONE.fullmatch(t)) is None else m.group(1) or m.group(2) for t in terms]
+    lines.extend(_sum_lines(name, terms))
+    return name
 
 
 class _Path:
@@ -174,6 +197,10 @@ class _Path:
             self.live = self.live + tuple(extra)
         for j, node in enumerate(self.live):
             self.names[node] = names.for_label(node.label, f"p{j}")
+        # then the nodes a replay recomputes and checks (`_Recording._checked`), given .grad too
+        self._reads = len(self.live)
+        self._check_index = {node: len(self.live) + k for k, node in enumerate(rec.checked)}
+        self.live = self.live + rec.checked
         made = 0
         for step in rec.order:
             if type(step) is not int:
@@ -210,7 +237,7 @@ class _Path:
         what = {"live": "adds d(output)/d(node) to each live node's .grad", "inputs": "returns d(output)/d(input) for each input",
                 "both": "adds d(output)/d(node) to each live node's .grad and returns d(output)/d(input) for each input"}[grads_of]
         lines.append(f'    """Forward pass, then backward pass: {what}."""')
-        for j, leaf in enumerate(self.live):
+        for j, leaf in enumerate(self.live[: self._reads]):
             note = f"  # {comment(leaf.label)}" if leaf.label and leaf.label != self.names[leaf] else ""
             lines.append(f"    {self.names[leaf]} = live[{j}].data{note}")
         for step in rec.order:
@@ -228,6 +255,11 @@ class _Path:
                 code = OPS[op].code(*map(self.expr, sources)) if op is not None else self.expr(sources[0])
                 note = f"  # {comment(step.label)}" if step.label and step.label != self.names[step] else ""
                 lines.append(f"    {self.names[step]} = {code}{note}")
+                j = self._check_index.get(step)
+                if j is not None:
+                    traced = literal(step.data)
+                    test = f"live[{j}].data == live[{j}].data" if step.data != step.data else f"live[{j}].data != {traced}"
+                    lines.append(f"    if {test}: changed_since_traced(live[{j}], {traced})")
         out = self.expr(rec.out)
         if self.aux is not None or stepping:
             # what the call returns, as the forward pass computed it (before the update moves any p)
@@ -241,7 +273,8 @@ class _Path:
         if grads_of == "both":
             targets = list(self.live) + [x for x in dict.fromkeys(rec.inputs)]
         if grads_of == "live":
-            lines.append("    if not grad_enabled():")
+            # a fused step gets no optimizer (None) for the forward pass alone: inside no_grad, or forward()
+            lines.append("    if _optimizer is None:" if stepping else "    if not grad_enabled():")
             lines.append(f"        return {out}")
         grads = self._backward_lines(targets, lines)
         if grads_of in ("live", "both"):
@@ -255,7 +288,8 @@ class _Path:
             if stepping:
                 value_of = {p: self.names[p] for p in params if p in self.names}
                 grad_of = {p: grads[p] for p in params if p in grads}
-                lines += self.update.lines(value_of, grad_of, self._names.fresh, "        ")
+                grad_name_of = {p: self.grad_names[p] for p in params if p in self.grad_names}
+                lines += self.update.lines(value_of, grad_of, self._names.fresh, "        ", grad_name_of)
         if grads_of == "live":
             lines.append(f"    return {out}")
         else:
@@ -282,11 +316,11 @@ class _Path:
         for node in reversed(order):
             if node not in needs:
                 continue
-            g = self.grad_names[node]
-            if node is out:
+            if node is out:  # the seed, d(output)/d(output)
+                g = self.grad_names[node]
                 lines.append(f"    {g} = 1.0")
             else:
-                lines.extend(_sum_lines(g, terms.pop(node)))
+                g = _gradient(self.grad_names[node], terms.pop(node), lines)
             grads[node] = g
             entry: Op = OPS[node.op]
             if entry.derivative_code is None:
@@ -299,9 +333,7 @@ class _Path:
             grads[out] = "1.0"
         for leaf in targets:
             if leaf in terms:
-                g = self.grad_names[leaf]
-                lines.extend(_sum_lines(g, terms.pop(leaf)))
-                grads[leaf] = g
+                grads[leaf] = _gradient(self.grad_names[leaf], terms.pop(leaf), lines)
         return grads
 
     def with_input_grads(self) -> Callable:

@@ -145,6 +145,7 @@ class _Log(list):
         super().__init__()
         self.warned = set() if warned is None else warned  # the places already warned about
         self.made_here: set[Value] = set()  # every node made during the call, by an op or detach()
+        self.leaves_here: set[Value] = set()  # every leaf made during the call (by Value(x))
         self.from_numbers: set[Value] = set()  # leaves an op made from plain numbers (2.0 in x * 2.0)
         self.detached: dict[Value, tuple] = {}  # node -> (op or None for a copy, the Values it was computed from)
 
@@ -167,6 +168,9 @@ class _Log(list):
                    "warnings.filterwarnings('ignore', category=TraceWarning)")
         warnings.warn_explicit(message, TraceWarning, frame.f_code.co_filename, frame.f_lineno,
                                module=frame.f_globals.get("__name__", "fn"))
+
+    def leaf(self, leaf: Value) -> None:
+        self.leaves_here.add(leaf)
 
     def numbers(self, values: tuple, given: tuple) -> None:
         for v, x in zip(values, given):
@@ -223,6 +227,7 @@ class _Recording:
         self.constant = self._constants(log)  # node -> its number, for every node that is a literal
         self.order = self._forward_order(log)  # made nodes and guard indices, in fn's own order
         self.kind, self.live = self._sort_live(log.made_here)
+        self.checked = self._checked(log)
         for step in self.order:
             if type(step) is not int and step not in self.detached and OPS[step.op].derivative_code is None:
                 raise NotImplementedError(f"trace: op {step.op!r} has no derivative_code in the op table (autograd/ops.py)")
@@ -259,6 +264,20 @@ class _Recording:
             elif event not in self.constant:
                 order.append(event)
         return order
+
+    def _checked(self, log: _Log) -> tuple:
+        """Nodes made by ops during the call from leaves fn made itself during the call and from
+        literals alone (``Value(r) * 0.1``). fn may keep one as a parameter made lazily: a replay
+        recomputes it, adds to its .grad, and raises a clear error if its number was changed since."""
+        own = log.leaves_here - log.from_numbers
+        checked: list[Value] = []
+        done: set[Value] = set()
+        for event in log:
+            if type(event) is not tuple and event.parents and event not in self.constant:
+                if all(p in own or p in self.constant or p in done for p in event.parents):
+                    done.add(event)
+                    checked.append(event)
+        return tuple(checked)
 
     def _sort_live(self, made_here: set) -> tuple[dict, tuple]:
         """Every node reached that was not made during the call (nor is an input): live. Those are

@@ -10,7 +10,7 @@ import threading
 from typing import Callable
 
 from ..backward import _one_pass_at_a_time
-from ..value import Value, is_grad_enabled
+from ..value import Value, is_grad_enabled, no_grad
 from .step import OptimizerStep
 from .codegen import GuardFailed, _argument_names, _compile, _namespace, _Names, _Path
 from .recording import INT, ValueArgument, _flatten, _label, _Recording, is_int, rebuild
@@ -301,7 +301,51 @@ class Traced:
         node's .grad and to each Value argument's, the same numbers as ``fn(*args).backward()``;
         inside no_grad only the forward runs. With an optimizer, a call is the whole training step: ``opt.zero_grad()``, that
         backward, ``opt.step()``. With has_aux, returns (number, aux as floats)."""
+        if not kwargs and not self._keys and not self.has_aux:
+            # the common case, with the fewest calls: plain numbers, a path traced for them
+            try:
+                numbers_, ints, values = self._inputs(args)
+            except Exception:
+                values = True  # Values or a wrong structure: the full path below sorts it out
+            if values is None:
+                path = self._roots.get(ints)
+                update = self._update
+                if path is not None and (update is None or not update.changed):
+                    extra = () if update is None else (update.arguments() if is_grad_enabled() else None,)
+                    if not (update is not None and update.changed):
+                        try:
+                            return path.run(path.live, *extra, *numbers_)
+                        except GuardFailed:
+                            pass  # nothing written yet: the full path below takes the other path
+                        except (ArithmeticError, ValueError) as error:
+                            if update is not None and extra[0] is not None:
+                                update.opt.zero_grad()
+                            raise path.eager_error(numbers_, error) from None
         return self._run(self._arguments(args, kwargs), _main)
+
+    def forward(self, *args, **kwargs):
+        """fn(*args, **kwargs)'s number (with has_aux, and its aux) from the forward code alone, as a
+        call inside no_grad: no .grad changes, no optimizer step (the loss at the current
+        parameters, e.g. after a fused step, without the cost of entering no_grad)."""
+        update = self._update
+        if update is None or kwargs or self._keys or self.has_aux:
+            with no_grad():
+                return self(*args, **kwargs)
+        try:
+            numbers_, ints, values = self._inputs(args)
+        except Exception:
+            values = True
+        path = self._roots.get(ints) if values is None else None
+        if path is None:
+            with no_grad():
+                return self(*args, **kwargs)
+        try:
+            return path.run(path.live, None, *numbers_)
+        except GuardFailed:
+            with no_grad():
+                return self(*args, **kwargs)
+        except (ArithmeticError, ValueError) as error:
+            raise path.eager_error(numbers_, error) from None
 
     def value_and_grad(self, *args, **kwargs):
         """(fn(*args)'s number, d(output)/d(input) for every input number, flattened in argument

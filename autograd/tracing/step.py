@@ -126,7 +126,8 @@ class OptimizerStep:
                 functions[alias] = f
         return functions
 
-    def lines(self, value_of: dict, grad_of: dict, fresh: Callable[[str], str], indent: str) -> list[str]:
+    def lines(self, value_of: dict, grad_of: dict, fresh: Callable[[str], str], indent: str,
+              grad_name_of: dict | None = None) -> list[str]:
         """The update code, after the backward pass: for each group its per-step statements, then for
         each parameter: its .grad (zero_grad's 0.0 plus the gradient backward adds), the rule's
         statements with p, g and the state renamed, its new .data and its state. ``value_of`` and
@@ -150,12 +151,12 @@ class OptimizerStep:
                 if name is None:
                     name = value_of[p] = fresh(f"q{k}")
                     out.append(f"{indent}{name} = _params[{k}].data")
-                g = grad_of.get(p)
-                if g is None:  # the loss does not depend on p: its grad stays zero_grad's 0.0
-                    g = fresh(f"d_{name}")
+                total = grad_of.get(p)
+                g = (grad_name_of or {}).get(p) or fresh(f"d_{name}")  # p's own: the rule may assign g
+                if total is None:  # the loss does not depend on p: its grad stays zero_grad's 0.0
                     out.append(f"{indent}_params[{k}].grad = {g} = 0.0")
                 else:
-                    out.append(f"{indent}_params[{k}].grad = {g} = 0.0 + {g}")
+                    out.append(f"{indent}_params[{k}].grad = {g} = 0.0 + {total}")
                 rename = {**calls, "p": name, "g": g}
                 for state_name in rule.param_state:
                     rename[state_name] = fresh(f"{state_name}_{name}")
