@@ -349,6 +349,10 @@ def traced_target_lines(results: dict, engines: list[str]) -> list[str]:
         if traced is not None and eager is not None:
             lines.append(f"{what}: chaingrad-traced equal to chaingrad bit for bit: "
                          f"{'yes -> met' if traced == eager else 'NO -> NOT met'}")
+    histories = [results.get((("W6", DEMO_STEPS), e), {}).get("info", {}).get("history") for e in ("chaingrad-traced", "chaingrad")]
+    if all(h is not None for h in histories):
+        lines.append("W6 losses and accuracies: chaingrad-traced equal to chaingrad bit for bit: "
+                     f"{'yes -> met' if histories[0] == histories[1] else 'NO -> NOT met'}")
     growth = [g for g in (info(w, "chaingrad-traced", "replay_growth") for w in ("W1", "W2")) if g is not None]
     if growth:
         ok = all(g["values"] <= 0 and g["blocks"] < 100 and g.get("bytes", 0) < 120 for g in growth)  # not one a replay

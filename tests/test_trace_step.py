@@ -297,3 +297,13 @@ def test_forward_computes_the_loss_alone_without_a_step_or_grads():
     assert (w.data, w.grad) == (data, grad)  # no step, no gradient
     plain = trace(lambda x: w * x, 2.0)
     assert plain.forward(4.0) == w.data * 4.0 and w.grad == grad
+
+
+def test_a_gradient_times_one_is_written_without_the_product():
+    from autograd import dot
+
+    w = Value(2.0)
+    traced = trace(lambda b: dot([w, b], [1.0, 1.0]) * w, 3.0)
+    backward = traced.source.split("# backward")[1]
+    assert "* 1.0" not in backward
+    assert traced(3.0) == 10.0 and w.grad == 2.0 * 2.0 + 3.0
