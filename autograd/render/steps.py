@@ -35,6 +35,7 @@ from ..names import display_names, full_name, node_kinds
 from ..ops import OPS
 from ..value import Value
 from .numbers import digits, full
+from .layered import layered_svg
 from .svg import DEFAULT_MAX_NODES, LEGEND, nodes_to_draw, short, svg_from_dot, value_graph
 
 
@@ -411,15 +412,20 @@ def page_data(order: list[Value], names: dict[Value, str], steps: list[Step], ro
 
 def graph_svg(root: Value, order: list[Value], rankdir: str, names: dict[Value, str], steps: list[dict],
               kinds: dict[Value, str] | None = None) -> str:
-    """The graph as draw_dot lays it out, as an <svg> element for the page: each record shows the
-    node's name, and each field is as wide as the longest text the steps write in it."""
+    """The graph as an <svg> element for the page, laid out as draw_dot lays it out (or, above
+    LAYERED_ABOVE nodes, by `layered_svg`): each record shows the node's name, and each field is
+    as wide as the longest text the steps write in it."""
     ids = {v: f"n{i}" for i, v in enumerate(order)}
     longest = _longest_texts(steps)
 
     def fields(v: Value) -> list[str]:
         return [names[v], longest[ids[v], "data"], longest[ids[v], "grad"]]
 
-    svg = svg_from_dot(value_graph(root, order, rankdir, fields, edge_ids=True, kinds=kinds).source).decode("utf-8")
+    kinds = node_kinds(order) if kinds is None else kinds
+    if len(order) > LAYERED_ABOVE:
+        svg = layered_svg(root, order, fields, kinds, rankdir)
+    else:
+        svg = svg_from_dot(value_graph(root, order, rankdir, fields, edge_ids=True, kinds=kinds).source).decode("utf-8")
     return enlarged(svg[svg.index("<svg"):], SCALE)  # without the XML prolog
 
 
@@ -432,6 +438,7 @@ def _longest_texts(steps: list[dict]) -> dict[tuple[str, str], str]:
     return longest
 
 
+LAYERED_ABOVE = 200  # nodes: a larger graph is laid out by layered_svg (Graphviz takes minutes at 10^4)
 SCALE = 1.25  # the page draws the graph a little larger than render_svg, for reading at a glance
 
 
