@@ -462,8 +462,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"Machine: {machine_description()}")
     in_rounds = ""
     if settings["rounds"] > 1 and set(ROUNDS_OF) & set(args.only):
-        in_rounds = (f"; W1 and W2 in {settings['rounds']} rounds of every engine in turn, each shown as the "
-                     "median of its rounds' medians")
+        in_rounds = (f"; {', '.join(w for w in ROUNDS_OF if w in args.only)} in {settings['rounds']} rounds of every "
+                     "engine in turn, each shown as the median of its rounds' medians")
     print(f"Times: median of up to {settings['repeats']} timed repeats after a warm-up, each engine in its "
           f"own process{in_rounds}; (n=k) marks fewer repeats, when one repeat alone is long. Ratios: time "
           f"(or bytes) divided by chaingrad's, so above 1x means chaingrad is faster (smaller).\n")
