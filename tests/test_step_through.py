@@ -1,6 +1,8 @@
 """The step-through of a graph: its forward and backward steps (texts and numbers), and the page
 made of them (its data, safety with any label, determinism, saving, notebook display)."""
 
+import base64
+import gzip
 import html
 import json
 import os
@@ -379,8 +381,16 @@ def test_notebook_display_is_a_sandboxed_frame_holding_the_page(no_dot):
     frame = walk._repr_html_()
     assert frame.startswith("<iframe ") and frame.endswith("></iframe>")
     srcdoc = re.fullmatch(r'<iframe srcdoc="([^"]*)" sandbox="allow-scripts" .*', frame, re.S)[1]
-    assert html.unescape(srcdoc) == walk.html
+    packed = re.search(r'<script type="application/octet-stream" id="cg-packed">([^<]*)</script>',
+                       html.unescape(srcdoc))[1]
+    assert gzip.decompress(base64.b64decode(packed)).decode("utf-8") == walk.html  # the page, gzipped
     assert "allow-same-origin" not in frame
+
+
+def test_the_notebook_frame_of_a_large_graph_is_a_fraction_of_its_page():
+    model = nn.MLP(2, [16, 16, 1], activation="tanh", seed=0)
+    walk = step_through(nn.mse_loss(model([0.5, -0.3]), 1.0))
+    assert len(walk._repr_html_()) < len(walk.html) / 4
 
 
 def test_a_step_through_describes_itself():

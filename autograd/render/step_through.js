@@ -88,12 +88,18 @@
     return { left, top, right, bottom };
   }
 
-  // Pans (and zooms out if they do not fit) so that every element is in the view.
+  // Pans (and zooms out if they do not fit) so that every element is in the view; zoomed out
+  // further than READABLE (by Fit or by hand), it zooms back in to that, if they fit.
+  const READABLE = 0.75;
   function show(elements) {
     if (elements.length === 0) return;
     const b = box(elements), w = view.clientWidth, h = view.clientHeight, margin = 24;
     const needed = Math.min((w - 2 * margin) / (b.right - b.left), (h - 2 * margin) / (b.bottom - b.top));
-    if (needed < scale) scale = Math.max(0.02, needed);
+    const wanted = Math.max(0.02, Math.min(Math.max(scale, READABLE), needed));
+    if (wanted !== scale) {
+      scale = wanted;
+      dx = dy = -1e9; // not inside: centred below
+    }
     const inside = b.left * scale + dx >= margin && b.right * scale + dx <= w - margin &&
       b.top * scale + dy >= margin && b.bottom * scale + dy <= h - margin;
     if (!inside) {

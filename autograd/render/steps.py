@@ -19,6 +19,7 @@ from __future__ import annotations
 import ast
 import base64
 import copy
+import gzip
 import hashlib
 import html
 import json
@@ -129,9 +130,10 @@ class StepThrough:
 
     def _repr_html_(self) -> str:
         # A sandboxed frame (srcdoc: it works in JupyterLab, classic Notebook, VS Code and
-        # nbconvert's HTML): the page's script runs in it, cut off from the notebook. It is as tall
+        # nbconvert's HTML): the page's script runs in it, cut off from the notebook. The page
+        # goes in gzipped (see packed_page): a saved notebook stays small. It is as tall
         # as the controls and the graph, up to FRAME_CAP px; the graph pans and zooms inside it.
-        return (f'<iframe srcdoc="{html.escape(self.html, quote=True)}" sandbox="allow-scripts" '
+        return (f'<iframe srcdoc="{html.escape(packed_page(self.html), quote=True)}" sandbox="allow-scripts" '
                 f'title="backprop step by step: {html.escape(self.name, quote=True)}" '
                 f'width="100%" height="{self.frame_height()}" style="border: 0"></iframe>')
 
@@ -470,6 +472,32 @@ def _csp_hash(text: str) -> str:
     return "'sha256-" + base64.b64encode(hashlib.sha256(text.encode("utf-8")).digest()).decode() + "'"
 
 
+# The packed page's script: unzips the page (base64 of its gzip, in #cg-packed) and writes it in.
+UNPACK = """(async function () {
+  "use strict";
+  const packed = atob(document.getElementById("cg-packed").textContent);
+  const bytes = Uint8Array.from(packed, (c) => c.charCodeAt(0));
+  const unzipped = new Blob([bytes]).stream().pipeThrough(new DecompressionStream("gzip"));
+  const text = await new Response(unzipped).text();
+  document.open();
+  document.write(text);
+  document.close();
+})();"""
+
+
+def packed_page(page_html: str) -> str:
+    """The page as a small HTML document that unzips it in the browser (an eighth of its size for a
+    large graph): base64 of its gzip, and a script that writes the page in. Its policy allows that
+    script and the page's own script and style, nothing else."""
+    script, style = _asset("step_through.js"), _asset("step_through.css")
+    policy = f"default-src 'none'; script-src {_csp_hash(UNPACK)} {_csp_hash(script)}; style-src {_csp_hash(style)}"
+    packed = base64.b64encode(gzip.compress(page_html.encode("utf-8"), mtime=0)).decode("ascii")
+    return (f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">'
+            f'<meta http-equiv="Content-Security-Policy" content="{policy}"></head><body>'
+            f'<script type="application/octet-stream" id="cg-packed">{packed}</script>'
+            f'<script>{UNPACK}</script></body></html>')
+
+
 def page(svg: str, data: dict, name: str) -> str:
     """The HTML document: controls, panel, legend, the SVG, the steps as JSON and the script."""
     script, style = _asset("step_through.js"), _asset("step_through.css")
@@ -493,11 +521,11 @@ def page(svg: str, data: dict, name: str) -> str:
 <h1>Backprop step by step: <span class="cg-name">{title}</span></h1>
 <noscript><p>This page steps through backprop with JavaScript, which is turned off here.</p></noscript>
 <div class="cg-controls">
-<button type="button" id="cg-reset" title="back to the start (Home)">&#9198; Start</button>
+<button type="button" id="cg-reset" title="back to the start (Home)">Start</button>
 <button type="button" id="cg-prev" title="undo the last step (left arrow)">&#9664; Previous</button>
 <button type="button" id="cg-play">Play</button>
 <button type="button" id="cg-next" title="the next step (right arrow)">Next &#9654;</button>
-<button type="button" id="cg-end" title="to the end (End)">End &#9197;</button>
+<button type="button" id="cg-end" title="to the end (End)">End</button>
 <select id="cg-speed" aria-label="speed of Play" title="speed of Play">
 <option value="1">1 step/s</option><option value="2" selected>2 steps/s</option><option value="5">5 steps/s</option>
 <option value="20">20 steps/s</option><option value="100">100 steps/s</option>
