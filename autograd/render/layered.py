@@ -137,34 +137,32 @@ def layered_svg(root: Value, order: list[Value], fields: Callable[[Value], list[
     w, h = w + 2 * margin + 160, h + 2 * margin  # room for the last clusters' labels
     out = [f'<svg width="{w:.2f}pt" height="{h:.2f}pt" viewBox="0.00 0.00 {w:.2f} {h:.2f}" '
            'xmlns="http://www.w3.org/2000/svg">',
-           '<g id="graph0" class="graph" font-family="Helvetica,sans-Serif">',
+           '<defs><marker id="cg-arrow" viewBox="0 0 6 6" refX="6" refY="3" markerWidth="6" markerHeight="6" '
+           'markerUnits="userSpaceOnUse" orient="auto"><path d="M0,0L6,3L0,6z"/></marker></defs>',
+           f'<g id="graph0" class="graph" font-family="Helvetica,sans-Serif" font-size="{FONT:g}" '
+           'text-anchor="middle">',
            f'<polygon fill="white" stroke="none" points="0,0 {w:.1f},0 {w:.1f},{h:.1f} 0,{h:.1f}"/>']
-    out += _clusters(order, ids, size, xy)
-    for column in ranks:  # edges into each node, then the nodes on top of them
+    out += _clusters(order, ids, size, xy, flip)
+    out.append('<g fill="none" stroke="black" marker-end="url(#cg-arrow)">')
+    for column in ranks:  # edges into each node (as short as the SVG allows: 3 edges a node)
         for node in column:
             x2, y2 = xy(node)
             for k, source in enumerate(inputs.get(node, ())):
                 x1, y1 = xy(source)
                 if flip:
-                    y1, y2e = y1 + size[source][1] / 2, y2 - size[node][1] / 2
-                    if rankdir == "BT":
-                        y1, y2e = y1 - size[source][1], y2 + size[node][1]
-                    path = f"M{x1:.1f},{y1:.1f}C{x1:.1f},{(y1 + y2e) / 2:.1f} {x2:.1f},{(y1 + y2e) / 2:.1f} {x2:.1f},{y2e:.1f}"
-                    tip = (x2, y2e, 0.0, 1.0 if rankdir == "TB" else -1.0)
+                    towards = 1 if rankdir == "TB" else -1
+                    y1, y2e = y1 + towards * size[source][1] / 2, y2 - towards * size[node][1] / 2
+                    middle = (y1 + y2e) / 2
+                    path = f"M{x1:.0f},{y1:.0f}C{x1:.0f},{middle:.0f} {x2:.0f},{middle:.0f} {x2:.0f},{y2e:.0f}"
                 else:
-                    x1, x2e = x1 + size[source][0] / 2, x2 - size[node][0] / 2
-                    if rankdir == "RL":
-                        x1, x2e = x1 - size[source][0], x2 + size[node][0]
-                    path = f"M{x1:.1f},{y1:.1f}C{(x1 + x2e) / 2:.1f},{y1:.1f} {(x1 + x2e) / 2:.1f},{y2:.1f} {x2e:.1f},{y2:.1f}"
-                    tip = (x2e, y2, 1.0 if rankdir == "LR" else -1.0, 0.0)
+                    towards = 1 if rankdir == "LR" else -1
+                    x1, x2e = x1 + towards * size[source][0] / 2, x2 - towards * size[node][0] / 2
+                    middle = (x1 + x2e) / 2
+                    path = f"M{x1:.0f},{y1:.0f}C{middle:.0f},{y1:.0f} {middle:.0f},{y2:.0f} {x2e:.0f},{y2:.0f}"
                 name = node[0]
                 edge = f"{name}:{k}" if name.endswith("_op") else f"{name}_op:out"
-                tx, ty, ux, uy = tip
-                arrow = (f"{tx:.1f},{ty:.1f} {tx - 6 * ux - 3 * uy:.1f},{ty - 6 * uy - 3 * ux:.1f} "
-                         f"{tx - 6 * ux + 3 * uy:.1f},{ty - 6 * uy + 3 * ux:.1f}")
-                out.append(f'<g id="{edge}" class="edge"><title>{source[0]}-&gt;{name}</title>'
-                           f'<path fill="none" stroke="black" d="{path}"/>'
-                           f'<polygon fill="black" stroke="black" points="{arrow}"/></g>')
+                out.append(f'<g id="{edge}" class="edge"><path d="{path}"/></g>')
+    out.append("</g>")
     for column in ranks:
         for node in column:
             out.append(_node(node, root, fields, kinds, size[node], xy(node)))
@@ -177,8 +175,8 @@ def _node(node, root, fields, kinds, size, centre) -> str:
     (w, h), (x, y) = size, centre
     if name.endswith("_op"):
         return (f'<g class="node"><title>{name}</title><ellipse fill="lightgrey" stroke="black" cx="{x:.1f}" '
-                f'cy="{y:.1f}" rx="{w / 2:.1f}" ry="{h / 2:.1f}"/><text text-anchor="middle" x="{x:.1f}" '
-                f'y="{y + 4.5:.1f}" font-size="14">{escape(v.op)}</text></g>')
+                f'cy="{y:.1f}" rx="{w / 2:.1f}" ry="{h / 2:.1f}"/><text x="{x:.1f}" '
+                f'y="{y + 4.5:.1f}" font-size="14">{escape(v.op, quote=False)}</text></g>')
     kind = "root" if v is root else kinds[v]
     dash = ' stroke-dasharray="5,2"' if kind == "constant" else ""
     bold = ' stroke-width="2"' if kind == "root" else ""
@@ -194,8 +192,8 @@ def _node(node, root, fields, kinds, size, centre) -> str:
             parts.append(f'<polyline fill="none" stroke="black"{dash} points="{at:.1f},{top:.1f} {at:.1f},{top + h:.1f}"/>')
         for j, line in enumerate(lines):
             ty = top + (j + 0.5) * h / len(lines) + 4
-            parts.append(f'<text xml:space="preserve" text-anchor="middle" x="{at + width / 2:.1f}" y="{ty:.1f}" '
-                         f'font-size="{FONT:g}">{escape(line, quote=False)}</text>')
+            parts.append(f'<text xml:space="preserve" x="{at + width / 2:.1f}" y="{ty:.1f}">'
+                         f'{escape(line, quote=False)}</text>')
         at += width
     parts.append("</g>")
     return "".join(parts)
@@ -210,24 +208,24 @@ def module_path(v: Value) -> str | None:
     return ".".join(parts[:-1]) if len(parts) >= 2 and "neurons" in parts else None
 
 
-def _clusters(order, ids, size, xy) -> list[str]:
+def _clusters(order, ids, size, xy, flip) -> list[str]:
     """A shaded, labelled box behind each neuron's nodes: its parameters and every node computed
     from them and from no other neuron's parameters (its weighted sum, bias and activation; of
     an output that several nodes read, only the op)."""
+    users: dict[Value, int] = defaultdict(int)
+    for v in order:
+        for p in v.parents:
+            users[p] += 1
     owner: dict[Value, str] = {}
     for v in order:
         if not v.parents:
             path = module_path(v)
             if path is not None:
                 owner[v] = path
-        else:
-            paths = {owner.get(p) for p in v.parents} - {None}
+        else:  # a node made from one neuron's own nodes (not from the outputs the layer shares)
+            paths = {owner[p] for p in v.parents if p in owner and users[p] <= 1}
             if len(paths) == 1:
                 owner[v] = paths.pop()
-    users: dict[Value, int] = defaultdict(int)
-    for v in order:
-        for p in v.parents:
-            users[p] += 1
     boxes: dict[str, list[float]] = {}
     count: dict[str, int] = defaultdict(int)
     for v, path in owner.items():
@@ -242,11 +240,11 @@ def _clusters(order, ids, size, xy) -> list[str]:
             b[2], b[3] = max(b[2], x + w / 2), max(b[3], y + h / 2)
     out = []
     for path, (x0, y0, x1, y1) in boxes.items():
-        if min(x1 - x0, y1 - y0) > 2 * count[path] * (ROW + GAP):
+        if (x1 - x0 if flip else y1 - y0) > 2 * count[path] * (ROW + GAP):
             continue  # a neuron whose nodes lie far apart (one that reads each of the layer before): no box
         label = CHAR * len(path) + 8  # the module path, to the right of the neuron's last node
         out.append(f'<g class="cluster"><title>{escape(path)}</title><rect x="{x0 - 4:.1f}" y="{y0 - 3:.1f}" '
                    f'width="{x1 - x0 + 8 + label:.1f}" height="{y1 - y0 + 6:.1f}" rx="4" fill="#f3f0ff" '
-                   f'stroke="#b197fc"/><text x="{x1 + 6:.1f}" y="{(y0 + y1) / 2 + 4:.1f}" font-size="{FONT - 1:g}" '
+                   f'stroke="#b197fc"/><text text-anchor="start" x="{x1 + 6:.1f}" y="{(y0 + y1) / 2 + 4:.1f}" font-size="{FONT - 1:g}" '
                    f'fill="#5f3dc4">{escape(path)}</text></g>')
     return out

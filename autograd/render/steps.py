@@ -25,6 +25,7 @@ import json
 import os
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -34,9 +35,9 @@ from ..files import writable_folder, write_atomically
 from ..names import display_names, full_name, node_kinds
 from ..ops import OPS
 from ..value import Value
-from .numbers import digits, full
+from .numbers import digits as _digits, full
 from .layered import layered_svg
-from .svg import DEFAULT_MAX_NODES, LEGEND, nodes_to_draw, short, svg_from_dot, value_graph
+from .svg import DEFAULT_MAX_NODES, LEGEND, nodes_to_draw, svg_from_dot, value_graph
 
 
 @dataclass(frozen=True, eq=False, slots=True)
@@ -166,6 +167,11 @@ def render_html(root: Value, path: str | os.PathLike[str], **draw_options: Any) 
 
 
 # --- the steps ---
+
+# A number's text, written once per distinct number: a graph's steps write the same numbers many
+# times (an op's upstream gradient once per input). Keyed by the float: -0.0 and 0.0 write the same.
+digits = lru_cache(maxsize=1 << 16)(_digits)
+short = digits  # the record's fields write numbers as the steps do
 
 
 node_names = display_names  # each node's name as the steps write it (see autograd.names)
