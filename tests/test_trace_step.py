@@ -333,3 +333,15 @@ def test_the_fused_step_with_parameter_groups_and_value_arguments_matches_eager(
     eager, fused = run(False), run(True)
     assert bits(fused[0]) == bits(eager[0]) and bits(fused[1]) == bits(eager[1])
     assert same(fused[2], eager[2]) and fused[3] == eager[3]
+
+
+def test_a_parameter_added_to_the_optimizer_is_updated_by_the_fused_step():
+    w, extra = Value(0.3), Value(1.0)
+    opt = SGD([w], lr=0.1, weight_decay=0.5)
+    step = trace(lambda x: w * x, 2.0, optimizer=opt)
+    opt.param_groups[0]["params"].append(extra)  # not in the loss: its gradient is 0.0
+    step(2.0)
+    assert extra.data == 1.0 - 0.1 * (0.0 + 0.5 * 1.0) and extra.grad == 0.0
+    opt.add_param_group({"params": [Value(2.0)], "lr": 0.2})
+    step(2.0)
+    assert opt.param_groups[1]["params"][0].data == 2.0 - 0.2 * (0.0 + 0.5 * 2.0)

@@ -92,9 +92,9 @@ class OptimizerStep:
                     break
             else:
                 return self._args
-        keys = self.keys
+        keys, groups_before = self.keys, self.groups
         self._prepare()  # checks every setting: a bad one is opt.step()'s ValueError
-        if self.keys != keys or len(self.groups) != len(keys):
+        if self.keys != keys or self.groups != groups_before:
             self.changed = True
         return self._args
 
