@@ -349,6 +349,10 @@ def traced_target_lines(results: dict, engines: list[str]) -> list[str]:
         if traced is not None and eager is not None:
             lines.append(f"{what}: chaingrad-traced equal to chaingrad bit for bit: "
                          f"{'yes -> met' if traced == eager else 'NO -> NOT met'}")
+    histories = [results.get((("W6", DEMO_STEPS), e), {}).get("info", {}).get("history") for e in ("chaingrad-traced", "chaingrad")]
+    if all(h is not None for h in histories):
+        lines.append("W6 losses and accuracies: chaingrad-traced equal to chaingrad bit for bit: "
+                     f"{'yes -> met' if histories[0] == histories[1] else 'NO -> NOT met'}")
     growth = [g for g in (info(w, "chaingrad-traced", "replay_growth") for w in ("W1", "W2")) if g is not None]
     if growth:
         ok = all(g["values"] <= 0 and g["blocks"] < 100 and g.get("bytes", 0) < 120 for g in growth)  # not one a replay
@@ -458,8 +462,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"Machine: {machine_description()}")
     in_rounds = ""
     if settings["rounds"] > 1 and set(ROUNDS_OF) & set(args.only):
-        in_rounds = (f"; W1 and W2 in {settings['rounds']} rounds of every engine in turn, each shown as the "
-                     "median of its rounds' medians")
+        in_rounds = (f"; {', '.join(w for w in ROUNDS_OF if w in args.only)} in {settings['rounds']} rounds of every "
+                     "engine in turn, each shown as the median of its rounds' medians")
     print(f"Times: median of up to {settings['repeats']} timed repeats after a warm-up, each engine in its "
           f"own process{in_rounds}; (n=k) marks fewer repeats, when one repeat alone is long. Ratios: time "
           f"(or bytes) divided by chaingrad's, so above 1x means chaingrad is faster (smaller).\n")

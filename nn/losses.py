@@ -220,6 +220,10 @@ def cross_entropy(
                 continue
             if not 0 <= y < classes:
                 raise ValueError(f"cross_entropy target {y!r} is out of range for {classes} classes (0 to {classes - 1}){where}")
+            if weight is None and e == 0.0:  # the common case: -log softmax(z)_y alone
+                total_weight += 1.0
+                terms.append(_neg_log_softmax(z, y))
+                continue
             total_weight += 1.0 if weight is None else weight[y]
             coefficients = [e / classes] * classes
             coefficients[y] += 1.0 - e

@@ -126,3 +126,11 @@ def test_traced_engine_trains_exactly_like_eager_chaingrad_and_keeps_no_values(w
     assert traced["info"][key] == measure("chaingrad", workload)["info"][key]
     assert traced["info"]["replay_growth"]["values"] == 0
     assert traced["metrics"]["trace"]["value"] > 0
+
+
+def test_the_demo_workload_trains_the_same_with_the_fused_traced_step_as_eagerly():
+    traced = measure("chaingrad-traced", "W6", size=3)
+    eager = measure("chaingrad", "W6", size=3)
+    assert traced["info"]["history"] == eager["info"]["history"]
+    assert len(eager["info"]["history"]) == 3 and eager["info"]["history"][2][0] < eager["info"]["history"][0][0]
+    assert 0 < traced["metrics"]["trace"]["value"] < traced["metrics"]["step"]["value"] * 3  # counted in the step

@@ -7,7 +7,7 @@ import math
 from decimal import Decimal, localcontext
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from autograd import Value, grad, gradcheck, numerical_grad
@@ -54,6 +54,7 @@ def test_l1_loss_is_the_mean_absolute_error():
     assert [p.grad for p in preds] == pytest.approx([1 / 3, 1 / 3, -1 / 3])
 
 
+@settings(max_examples=40, deadline=None)
 @given(pairs=st.lists(st.tuples(numbers_, numbers_).filter(lambda pt: abs(pt[0] - pt[1]) > 1e-3), min_size=1, max_size=5))
 def test_l1_loss_matches_hand_and_finite_differences(pairs):
     preds, targets = [p for p, _ in pairs], [t for _, t in pairs]
@@ -72,6 +73,7 @@ def test_hinge_loss_is_the_mean_of_max_zero_one_minus_y_s():
     assert [s.grad for s in scores] == pytest.approx([0.0, -0.25, 0.25, 0.0])
 
 
+@settings(max_examples=40, deadline=None)
 @given(pairs=st.lists(st.tuples(numbers_.filter(lambda s: abs(abs(s) - 1) > 1e-3), st.sampled_from([-1, 1])), min_size=1, max_size=5))
 def test_hinge_loss_matches_hand_and_finite_differences(pairs):
     scores, targets = [s for s, _ in pairs], [y for _, y in pairs]
@@ -113,6 +115,7 @@ def test_binary_cross_entropy_with_logits_keeps_tiny_losses_exact():
     assert binary_cross_entropy_with_logits(Value(40.0), 1).data == pytest.approx(math.log1p(math.exp(-40.0)), rel=1e-12)
 
 
+@settings(max_examples=40, deadline=None)
 @given(pairs=st.lists(st.tuples(st.floats(-30.0, 30.0), st.floats(0.0, 1.0)), min_size=1, max_size=5))
 def test_binary_cross_entropy_with_logits_is_softplus_minus_y_z_with_slope_sigmoid_minus_y(pairs):
     logits = [Value(z) for z, _ in pairs]
@@ -122,6 +125,7 @@ def test_binary_cross_entropy_with_logits_is_softplus_minus_y_z_with_slope_sigmo
     assert grad(loss, logits) == pytest.approx([(sigmoid(z) - y) / len(pairs) for z, y in pairs], rel=1e-9, abs=1e-15)
 
 
+@settings(max_examples=40, deadline=None)
 @given(pairs=st.lists(st.tuples(st.floats(-5.0, 5.0), st.floats(0.0, 1.0)), min_size=1, max_size=4))
 def test_binary_cross_entropy_with_logits_first_and_second_derivatives_match_finite_differences(pairs):
     targets = [y for _, y in pairs]
@@ -161,6 +165,7 @@ def test_cross_entropy_is_exact_for_huge_logits():
     assert cross_entropy([Value(1000.0), Value(1000.0)], 1).data == pytest.approx(math.log(2.0))
 
 
+@settings(max_examples=40, deadline=None)
 @given(rows=st.lists(st.tuples(st.lists(st.floats(-8.0, 8.0), min_size=3, max_size=3), st.integers(0, 2)), min_size=1, max_size=3))
 def test_cross_entropy_first_and_second_derivatives_match_finite_differences(rows):
     targets = [y for _, y in rows]
@@ -283,6 +288,7 @@ def test_binary_cross_entropy_takes_probabilities_with_pytorchs_numbers():
     assert [v.data for v in each] == pytest.approx([0.10536051565782628, 0.44628710262841953, 50.0, 0.0, 2.0794415416798357], rel=1e-14)
 
 
+@settings(max_examples=40, deadline=None)
 @given(pairs=st.lists(st.tuples(st.floats(0.01, 0.99), st.floats(0.0, 1.0)), min_size=1, max_size=4))
 def test_binary_cross_entropy_is_minus_y_log_p_with_slope_p_minus_y_over_p_one_minus_p(pairs):
     probs = [Value(p) for p, _ in pairs]
@@ -316,6 +322,7 @@ def test_binary_cross_entropy_with_logits_pos_weight_and_weight_are_pytorchs():
     assert total.data == pytest.approx(123.24983148059555, rel=1e-14)
 
 
+@settings(max_examples=40, deadline=None)
 @given(z=st.floats(-8.0, 8.0), y=st.floats(0.0, 1.0), w=st.floats(0.1, 3.0), pw=st.floats(0.1, 3.0))
 def test_binary_cross_entropy_with_logits_weighted_slope_is_closed_form(z, y, w, pw):
     # d/dz w * (pw * y * softplus(-z) + (1 - y) * softplus(z)) = w * ((1 - y) * sigmoid(z) - pw * y * sigmoid(-z))
@@ -405,6 +412,7 @@ def test_cross_entropy_with_probability_targets_is_pytorchs():
     assert [v.data for v in each] == pytest.approx([1.4947716153673147, 0.31353114981759034, 1.396946936783711, 1.4162346416131304], rel=1e-14)
 
 
+@settings(max_examples=40, deadline=None)
 @given(rows=st.lists(st.tuples(st.lists(st.floats(-5.0, 5.0), min_size=3, max_size=3), st.integers(0, 2)), min_size=1, max_size=3),
        smoothing=st.floats(0.0, 1.0), weight=st.lists(st.floats(0.1, 2.0), min_size=3, max_size=3))
 def test_cross_entropy_options_match_their_formula_and_finite_differences(rows, smoothing, weight):
@@ -487,7 +495,8 @@ def test_huber_and_smooth_l1_losses_are_pytorchs():
     assert smooth_l1_loss([Value(a) for a in A], B, beta=0.0).data == pytest.approx(l1_loss([Value(a) for a in A], B).data, rel=1e-15)
 
 
-@given(d=away, size=st.floats(0.1, 3.0).filter(lambda s: True))
+@settings(max_examples=40, deadline=None)
+@given(d=away, size=st.floats(0.1, 3.0))
 def test_huber_slope_is_d_inside_and_plus_minus_delta_outside(d, size):
     for loss, kwargs, inside, outside in (
         (huber_loss, {"delta": size}, d, math.copysign(size, d)),

@@ -585,3 +585,36 @@ def test_an_optimizers_parameters_are_drawn_as_parameters_on_the_page():
     kinds = page_data(step_through(loss, optimizer=nn.SGD([w], lr=0.1)).html)["kinds"]
     order = topological_order(loss)
     assert kinds[order.index(w)] == "parameter"
+
+
+# --- large graphs: laid out in Python, each neuron on a box labelled with its module path ---
+
+def test_a_large_graph_is_laid_out_without_graphviz_with_every_node_edge_and_neuron(monkeypatch):
+    import xml.etree.ElementTree as ET
+
+    import autograd.render.steps as steps_module
+    from autograd.render.steps import LAYERED_ABOVE
+
+    def no_graphviz(source):
+        raise AssertionError("a large graph must not go to Graphviz")
+
+    monkeypatch.setattr(steps_module, "svg_from_dot", no_graphviz)
+    model = nn.MLP(2, [12, 12, 1], activation="tanh", seed=3)
+    x = Value(0.5, "</text><script>alert(1)</script>")
+    loss = nn.mse_loss(model([x, -0.25]), 1.0)
+    order = topological_order(loss)
+    assert len(order) > LAYERED_ABOVE
+    page = step_through(loss).html
+    svg = ET.fromstring(page[page.index("<svg"):page.index("</svg>") + 6])
+    ns = {"s": "http://www.w3.org/2000/svg"}
+    nodes = {g.find("s:title", ns).text: g for g in svg.iterfind(".//s:g[@class='node']", ns)}
+    assert set(nodes) == {f"n{i}" for i in range(len(order))} | {f"n{i}_op" for i, v in enumerate(order) if v.parents}
+    edges = {g.get("id") for g in svg.iterfind(".//s:g[@class='edge']", ns)}
+    assert edges == ({f"n{i}_op:{k}" for i, v in enumerate(order) for k in range(len(v.parents))}
+                     | {f"n{i}_op:out" for i, v in enumerate(order) if v.parents})
+    texts = [t.text for t in nodes[f"n{order.index(x)}"].iterfind("s:text", ns)]
+    assert texts[0] == "</text><script>alert(1)</script>" and len(texts) == 3  # name, data, grad: as text
+    assert "<script>alert" not in page
+    clusters = {g.find("s:title", ns).text for g in svg.iterfind(".//s:g[@class='cluster']", ns)}
+    hidden = {f"layers.{i}.neurons.{j}" for i in range(2) for j in range(12)}
+    assert hidden <= clusters <= hidden | {"layers.2.neurons.0"}

@@ -679,6 +679,12 @@ def test_a_check_on_numbers_in_a_loss_is_replayed():
     with pytest.raises(ValueError, match=r"targets must be numbers in \[0, 1\]"):
         traced(3.0, 2.0)
     assert traced(3.0, 0.25) == binary_cross_entropy_with_logits(Value(3.0), Value(0.25)).data
+    from nn import binary_cross_entropy
+
+    from_probabilities = trace(binary_cross_entropy, 0.5, 1.0)
+    with pytest.raises(ValueError, match=r"probabilities in \[0, 1\]"):
+        from_probabilities(3.0, 1.0)
+    assert from_probabilities(0.25, 0.5) == binary_cross_entropy(Value(0.25), Value(0.5)).data
 
 
 def test_int_arguments_are_baked_in_and_a_different_int_takes_its_own_path():
@@ -743,3 +749,34 @@ def test_a_parameter_made_lazily_by_an_op_inside_fn_is_never_silently_frozen():
         traced(2.0)
     made_and_dropped = trace(lambda x: x * (Value(2.0) * 3.0), 1.0)  # the same kind of node, not kept
     assert made_and_dropped(5.0) == 30.0 and made_and_dropped(7.0) == 42.0
+
+
+def one_input_ops():
+    names = []
+    for name, entry in sorted(OPS.items()):
+        try:
+            apply(entry, Value(0.5))
+        except (TypeError, ValueError):
+            continue  # an op of another number of inputs
+        names.append(name)
+    return names
+
+
+@pytest.mark.parametrize("name", one_input_ops())
+def test_every_ops_derivative_rule_is_guarded_when_fn_takes_a_gradient(name):
+    entry = OPS[name]
+
+    def slope(x):
+        (g,) = grad(apply(entry, x) * x, [x], create_graph=True)
+        return g
+
+    def outcome(run, x):
+        try:
+            return run(x)
+        except (ArithmeticError, ValueError) as error:
+            return type(error)
+
+    traced = trace(slope, 0.5)
+    for x in (-2.0, -0.5, 0.0, 0.5, 1.0, 30.0, -30.0):
+        eager, replayed = outcome(lambda v: slope(Value(v)).data, x), outcome(traced, x)
+        assert eager == replayed if isinstance(eager, type) else same(eager, replayed)

@@ -25,6 +25,7 @@ import json
 import os
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -34,8 +35,9 @@ from ..files import writable_folder, write_atomically
 from ..names import display_names, full_name, node_kinds
 from ..ops import OPS
 from ..value import Value
-from .numbers import digits, full
-from .svg import DEFAULT_MAX_NODES, LEGEND, nodes_to_draw, short, svg_from_dot, value_graph
+from .numbers import digits as _digits, full
+from .layered import layered_svg
+from .svg import DEFAULT_MAX_NODES, LEGEND, nodes_to_draw, svg_from_dot, value_graph
 
 
 @dataclass(frozen=True, eq=False, slots=True)
@@ -165,6 +167,11 @@ def render_html(root: Value, path: str | os.PathLike[str], **draw_options: Any) 
 
 
 # --- the steps ---
+
+# A number's text, written once per distinct number: a graph's steps write the same numbers many
+# times (an op's upstream gradient once per input). Keyed by the float: -0.0 and 0.0 write the same.
+digits = lru_cache(maxsize=1 << 16)(_digits)
+short = digits  # the record's fields write numbers as the steps do
 
 
 node_names = display_names  # each node's name as the steps write it (see autograd.names)
@@ -411,15 +418,20 @@ def page_data(order: list[Value], names: dict[Value, str], steps: list[Step], ro
 
 def graph_svg(root: Value, order: list[Value], rankdir: str, names: dict[Value, str], steps: list[dict],
               kinds: dict[Value, str] | None = None) -> str:
-    """The graph as draw_dot lays it out, as an <svg> element for the page: each record shows the
-    node's name, and each field is as wide as the longest text the steps write in it."""
+    """The graph as an <svg> element for the page, laid out as draw_dot lays it out (or, above
+    LAYERED_ABOVE nodes, by `layered_svg`): each record shows the node's name, and each field is
+    as wide as the longest text the steps write in it."""
     ids = {v: f"n{i}" for i, v in enumerate(order)}
     longest = _longest_texts(steps)
 
     def fields(v: Value) -> list[str]:
         return [names[v], longest[ids[v], "data"], longest[ids[v], "grad"]]
 
-    svg = svg_from_dot(value_graph(root, order, rankdir, fields, edge_ids=True, kinds=kinds).source).decode("utf-8")
+    kinds = node_kinds(order) if kinds is None else kinds
+    if len(order) > LAYERED_ABOVE:
+        svg = layered_svg(root, order, fields, kinds, rankdir)
+    else:
+        svg = svg_from_dot(value_graph(root, order, rankdir, fields, edge_ids=True, kinds=kinds).source).decode("utf-8")
     return enlarged(svg[svg.index("<svg"):], SCALE)  # without the XML prolog
 
 
@@ -432,6 +444,7 @@ def _longest_texts(steps: list[dict]) -> dict[tuple[str, str], str]:
     return longest
 
 
+LAYERED_ABOVE = 200  # nodes: a larger graph is laid out by layered_svg (Graphviz takes minutes at 10^4)
 SCALE = 1.25  # the page draws the graph a little larger than render_svg, for reading at a glance
 
 

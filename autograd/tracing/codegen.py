@@ -153,7 +153,8 @@ _TIMES_ONE = re.compile(r"([A-Za-z_]\w*|1\.0) \* 1\.0|1\.0 \* ([A-Za-z_]\w*|1\.0
 def _gradient(name: str, terms: list[str], lines: list[str]) -> str:
     """A node's gradient ``name``, the sum of its terms, with its lines appended. ``x * 1.0`` is
     written ``x``, which is the same float for every x (the mean's ones, a sum's weights)."""
-    terms = [t if (m := _TIMES_ONE.fullmatch(t)) is None else m.group(1) or m.group(2) for t in terms]
+    terms = [t if not (t.endswith(" * 1.0") or t.startswith("1.0 * ")) or (m := _TIMES_ONE.fullmatch(t)) is None
+             else m.group(1) or m.group(2) for t in terms]
     lines.extend(_sum_lines(name, terms))
     return name
 
