@@ -20,6 +20,11 @@ An op is registered in the table ``OPS`` as two plain functions and a way to wri
   out, ``relu``'s reads x (its sign), ``add``'s reads nothing. It is registered as one string per
   input naming ``x``, ``y`` and ``out`` (``("y", "x")`` for mul), or as a function of n.
 
+An op with a parameter (leaky_relu's slope, elu's alpha, clamp's bounds, the divisor of ``%``) takes
+it as one more input, so that one definition serves backward, ``trace`` (a number becomes a
+constant: ``leaky_relu(x, 0.01)``) and the step-through, and a Value parameter gets its gradient.
+Ops of a user's (`autograd.define_op`) are registered in this table too.
+
 ``autograd.trace`` builds its generated code from ``code`` and ``derivative_code`` alone, so the
 contract for a new op is:
 

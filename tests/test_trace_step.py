@@ -307,3 +307,41 @@ def test_a_gradient_times_one_is_written_without_the_product():
     backward = traced.source.split("# backward")[1]
     assert "* 1.0" not in backward
     assert traced(3.0) == 10.0 and w.grad == 2.0 * 2.0 + 3.0
+
+
+def test_the_fused_step_with_parameter_groups_and_value_arguments_matches_eager():
+    def run(use_trace):
+        model = MLP(2, [3, 1], seed=4)
+        params = model.parameters()
+        opt = Adam([{"params": params[:6]}, {"params": params[6:], "lr": 0.05, "weight_decay": 0.1}], lr=0.01)
+        x = Value(0.5)  # a Value argument gets its .grad, as from loss_fn(...).backward()
+        loss_fn = lambda a, b: mse_loss(model([a, b]), 1.0)  # noqa: E731
+        step = trace(loss_fn, x, 0.2, optimizer=opt) if use_trace else None
+        losses = []
+        for k in range(8):
+            x.data = 0.5 + 0.1 * k
+            if use_trace:
+                losses.append(step(x, 0.2))
+            else:
+                opt.zero_grad()
+                loss = loss_fn(x, 0.2)
+                loss.backward()
+                opt.step()
+                losses.append(loss.data)
+        return losses, [p.data for p in params], x.grad, repr(opt.state_dict())
+
+    eager, fused = run(False), run(True)
+    assert bits(fused[0]) == bits(eager[0]) and bits(fused[1]) == bits(eager[1])
+    assert same(fused[2], eager[2]) and fused[3] == eager[3]
+
+
+def test_a_parameter_added_to_the_optimizer_is_updated_by_the_fused_step():
+    w, extra = Value(0.3), Value(1.0)
+    opt = SGD([w], lr=0.1, weight_decay=0.5)
+    step = trace(lambda x: w * x, 2.0, optimizer=opt)
+    opt.param_groups[0]["params"].append(extra)  # not in the loss: its gradient is 0.0
+    step(2.0)
+    assert extra.data == 1.0 - 0.1 * (0.0 + 0.5 * 1.0) and extra.grad == 0.0
+    opt.add_param_group({"params": [Value(2.0)], "lr": 0.2})
+    step(2.0)
+    assert opt.param_groups[1]["params"][0].data == 2.0 - 0.2 * (0.0 + 0.5 * 2.0)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import ast
 import operator
+import re
 from typing import Callable
 
 # Names of the update code's own locals: they start with "_", which no rule name may.
@@ -92,9 +93,9 @@ class OptimizerStep:
                     break
             else:
                 return self._args
-        keys = self.keys
+        keys, groups_before = self.keys, self.groups
         self._prepare()  # checks every setting: a bad one is opt.step()'s ValueError
-        if self.keys != keys or len(self.groups) != len(keys):
+        if self.keys != keys or self.groups != groups_before:
             self.changed = True
         return self._args
 
@@ -145,7 +146,11 @@ class OptimizerStep:
             out += [f"{indent}{name} = _group_state[{name!r}]" for name in rule.step_state]
             out += [f"{indent}{_renamed(ast.parse(statement), calls)}" for statement in rule.per_step]
             out += [f"{indent}_group_state[{name!r}] = {name}" for name in rule.step_state]
-            trees = [ast.parse(statement) for statement in rule.per_param]
+            # each statement written once with placeholders for p, g and the state (names no rule
+            # or code name can be), then for each parameter with its names in their places
+            holders = {"p": "_P_", "g": "_G_", **{name: f"_S_{name}" for name in rule.param_state}}
+            templates = [_renamed(ast.parse(statement), {**calls, **holders}) for statement in rule.per_param]
+            placeholder = re.compile(r"\b(?:_P_|_G_|_S_\w+)\b")
             for k, p in enumerate(params):
                 name = value_of.get(p)
                 if name is None:
@@ -157,13 +162,13 @@ class OptimizerStep:
                     out.append(f"{indent}_params[{k}].grad = {g} = 0.0")
                 else:
                     out.append(f"{indent}_params[{k}].grad = {g} = 0.0 + {total}")
-                rename = {**calls, "p": name, "g": g}
+                rename = {"_P_": name, "_G_": g}
                 for state_name in rule.param_state:
-                    rename[state_name] = fresh(f"{state_name}_{name}")
+                    rename[f"_S_{state_name}"] = rename[state_name] = fresh(f"{state_name}_{name}")
                 if rule.param_state:
                     out.append(f"{indent}_s = _state.get(_params[{k}], _fresh)")
                     out += [f"{indent}{rename[s]} = _s.{s}" for s in rule.param_state]
-                out += [f"{indent}{_renamed(tree, rename)}" for tree in trees]
+                out += [f"{indent}{placeholder.sub(lambda m: rename[m.group(0)], t)}" for t in templates]
                 out.append(f"{indent}_params[{k}].data = {name}")
                 if rule.param_state:
                     values = ", ".join(rename[s] for s in rule.param_state)
