@@ -3,6 +3,12 @@
 import shutil
 
 import pytest
+from hypothesis import settings
+
+# No deadline per example: these machines are shared and noisy, and speed is measured in benchmarks/,
+# never asserted in tests.
+settings.register_profile("chaingrad", deadline=None)
+settings.load_profile("chaingrad")
 
 
 @pytest.fixture

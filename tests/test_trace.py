@@ -394,13 +394,15 @@ def test_a_replay_allocates_nothing_that_stays():
     try:
         for _ in range(100):  # the first replays under tracemalloc: new floats replace the grads' old ones
             step([0.3, 0.2], 1.0)
-        before = tracemalloc.get_traced_memory()[0]
-        for _ in range(100):
-            step([0.3, 0.2], 1.0)
-        grown = tracemalloc.get_traced_memory()[0] - before
+        growth = []
+        for _ in range(3):  # something kept per replay grows every window; a one-off allocation elsewhere
+            before = tracemalloc.get_traced_memory()[0]
+            for _ in range(100):
+                step([0.3, 0.2], 1.0)
+            growth.append(tracemalloc.get_traced_memory()[0] - before)  # (a cache, the interpreter's own) in one at most
     finally:
         tracemalloc.stop()
-    assert grown < sys.getsizeof(Value(0.0))  # not one Value (nor anything per replay) is kept
+    assert min(growth) < sys.getsizeof(Value(0.0)), growth  # not one Value (nor anything per replay) is kept
 
 
 def test_the_seed_nets_traced_step_gives_the_demos_backprop_gradients():
