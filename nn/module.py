@@ -201,10 +201,12 @@ class Module:
         name from a model beside it: a shared parameter keeps its first name."""
         label_parameters(self.named_parameters())
 
-    def zero_grad(self) -> None:
-        """Set every parameter's grad back to 0.0."""
+    def zero_grad(self, set_to_none: bool = False) -> None:
+        """Set every parameter's grad back to 0.0, or to None ("no gradient", PyTorch's default) with
+        ``set_to_none=True``: backward then treats it as 0, and optimizers skip such a parameter."""
+        value = None if set_to_none else 0.0
         for p in self.parameters():
-            p.grad = 0.0
+            p.grad = value
 
     def state_dict(self) -> dict[str, float]:
         """Every parameter's number under its name: plain JSON types."""

@@ -782,3 +782,35 @@ def test_every_ops_derivative_rule_is_guarded_when_fn_takes_a_gradient(name):
     for x in (-2.0, -0.5, 0.0, 0.5, 1.0, 30.0, -30.0):
         eager, replayed = outcome(lambda v: slope(Value(v)).data, x), outcome(traced, x)
         assert eager == replayed if isinstance(eager, type) else same(eager, replayed)
+
+
+@pytest.mark.parametrize("none_at", [[0], [3], [0, 5, 8], "all"])
+def test_a_grad_of_none_counts_as_zero_in_a_replay_as_in_backward(none_at):
+    # zero_grad(set_to_none=True) leaves "no gradient": a replay, like backward(), makes it the gradient
+    eager, replayed = MLP(2, [3, 1], seed=4), MLP(2, [3, 1], seed=4)
+    step = trace(lambda x, y: mse_loss(replayed(x), y), [0.5, -0.5], 1.0)
+    for model in (eager, replayed):
+        model.zero_grad()
+        for i, p in enumerate(model.parameters()):
+            if none_at == "all" or i in none_at:
+                p.grad = None
+    for x, y in [([0.3, 0.2], 1.0), ([-0.7, 0.9], -1.0)]:
+        mse_loss(eager(x), y).backward()
+        step(x, y)
+    assert same_list([p.grad for p in replayed.parameters()], [p.grad for p in eager.parameters()])
+
+
+def test_a_value_argument_with_a_grad_of_none_gets_its_gradient():
+    x = Value(3.0)
+    x.grad = None
+    trace(lambda v: v * v, 1.0)(x)
+    assert x.grad == 6.0
+
+
+def test_module_zero_grad_can_set_grads_to_none():
+    model = MLP(2, [3, 1], seed=0)
+    mse_loss(model([0.5, 0.2]), 1.0).backward()
+    model.zero_grad(set_to_none=True)
+    assert all(p.grad is None for p in model.parameters())
+    model.zero_grad()
+    assert all(p.grad == 0.0 for p in model.parameters())

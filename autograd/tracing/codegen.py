@@ -47,9 +47,24 @@ def changed_since_traced(node: Value, traced: float) -> None:
         "before calling trace (or call fn once first)")
 
 
+def add_grads_from_none(live: list, indices: tuple, grads: tuple) -> None:
+    """Called by generated code when adding to a live node's grad met None ("no gradient", from
+    ``zero_grad(set_to_none=True)``): as in ``backward()``, None counts as 0 and becomes the gradient.
+    The nodes before the first None were added to already; this adds to that one and the rest."""
+    started = False
+    for j, g in zip(indices, grads):
+        node = live[j]
+        if node.grad is None:
+            started = True
+            node.grad = g
+        elif started:
+            node.grad = node.grad + g
+
+
 def _namespace() -> dict:
     return {"sum": sum, "inf": math.inf, "nan": math.nan, "GuardFailed": GuardFailed, "number": number,
-            "sequence": sequence, "integer": integer, "changed_since_traced": changed_since_traced, "grad_enabled": _recording.get, "lock": _one_pass_at_a_time, **_functions()}
+            "sequence": sequence, "integer": integer, "changed_since_traced": changed_since_traced, "grad_enabled": _recording.get, "lock": _one_pass_at_a_time,
+            "add_grads_from_none": add_grads_from_none, **_functions()}
 
 
 def literal(x: float) -> str:
@@ -283,9 +298,13 @@ class _Path:
             written = [leaf for leaf in self.live if leaf in grads and leaf not in params]
             if written or stepping:
                 lines.append("    with lock:  # backward()'s lock: threads may share parameters")
-                for j, leaf in enumerate(self.live):
-                    if leaf in grads and leaf not in params:
-                        lines.append(f"        live[{j}].grad += {grads[leaf]}")
+                if written:
+                    indices = [j for j, leaf in enumerate(self.live) if leaf in grads and leaf not in params]
+                    lines.append("        try:")
+                    lines += [f"            live[{j}].grad += {grads[self.live[j]]}" for j in indices]
+                    lines.append("        except TypeError:  # a grad of None counts as 0, as in backward()")
+                    lines.append(f"            add_grads_from_none(live, ({', '.join(map(str, indices))},), "
+                                 f"({', '.join(grads[self.live[j]] for j in indices)},))")
             if stepping:
                 value_of = {p: self.names[p] for p in params if p in self.names}
                 grad_of = {p: grads[p] for p in params if p in grads}

@@ -291,7 +291,7 @@ class Traced:
             result, grads = result
             with _one_pass_at_a_time:  # a Value argument gets its .grad as from fn(*args).backward()
                 for k, x in values:
-                    x.grad += grads[k]
+                    x.grad = grads[k] if x.grad is None else x.grad + grads[k]  # None: no gradient yet, as 0
         if self.has_aux:
             return path, result
         return result
