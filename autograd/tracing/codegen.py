@@ -303,8 +303,9 @@ class _Path:
                     lines.append("        try:")
                     lines += [f"            live[{j}].grad += {grads[self.live[j]]}" for j in indices]
                     lines.append("        except TypeError:  # a grad of None counts as 0, as in backward()")
-                    lines.append(f"            add_grads_from_none(live, ({', '.join(map(str, indices))},), "
-                                 f"({', '.join(grads[self.live[j]] for j in indices)},))")
+                    comma = "," if len(indices) == 1 else ""
+                    lines.append(f"            add_grads_from_none(live, ({', '.join(map(str, indices))}{comma}), "
+                                 f"({', '.join(grads[self.live[j]] for j in indices)}{comma}))")
             if stepping:
                 value_of = {p: self.names[p] for p in params if p in self.names}
                 grad_of = {p: grads[p] for p in params if p in grads}
