@@ -354,30 +354,9 @@ def _read_checkpoint(path: str | os.PathLike) -> dict:
     """The JSON object of a checkpoint file, its format checked; ValueError naming the file if it is
     not one (a folder, a device or pipe, too large, not UTF-8 JSON, a key given twice...)."""
     try:
-        info = os.stat(path)
+        saved = _read_json(path, "a checkpoint", CHECKPOINT_LIMIT)
     except OSError as e:
         raise ValueError(f"{path} cannot be read: {e.strerror}") from None
-    if not stat.S_ISREG(info.st_mode):
-        raise ValueError(f"{path} is not a checkpoint: not a regular file")
-    if info.st_size > CHECKPOINT_LIMIT:
-        raise ValueError(f"{path} is not a checkpoint: {info.st_size} bytes, more than {CHECKPOINT_LIMIT}")
-
-    def no_repeats(pairs: list) -> dict:
-        keys = [key for key, _ in pairs]
-        if len(set(keys)) != len(keys):
-            raise ValueError(f"a key appears twice: {next(k for k in keys if keys.count(k) > 1)!r}")
-        return dict(pairs)
-
-    try:
-        with open(path, "rb") as f:
-            data = f.read(CHECKPOINT_LIMIT + 1)
-        saved = json.loads(data.decode("utf-8-sig"), object_pairs_hook=no_repeats)
-    except UnicodeDecodeError:
-        raise ValueError(f"{path} is not a checkpoint: not UTF-8 text") from None
-    except RecursionError:
-        raise ValueError(f"{path} is not a checkpoint: JSON nested too deeply") from None
-    except ValueError as e:
-        raise ValueError(f"{path} is not a checkpoint: not valid JSON ({e})") from None
     if not isinstance(saved, dict) or saved.get("format") != CHECKPOINT_FORMAT:
         raise ValueError(f"{path} is not a checkpoint: no \"format\": \"{CHECKPOINT_FORMAT}\"")
     version = saved.get("version")
